@@ -1,0 +1,197 @@
+#include "interpreter.hpp"
+
+#include "xeus/xhelper.hpp"
+
+#include "interrupts.hpp"
+#include "output_capture.hpp"
+#include "xlazy_config.hpp"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace xlazy
+{
+    namespace
+    {
+        void publish_captured(const std::string& name, const std::string& text)
+        {
+            xeus::get_interpreter().publish_stream(name, text);
+        }
+
+        // xeus 2.4.1 sends no reply at all when a handler throws, and the client then
+        // waits forever; every handler answers through this instead.
+        template <class Handler>
+        nl::json answer_or_report(const char* request, Handler&& handler)
+        {
+            try
+            {
+                return handler();
+            }
+            catch (py::error_already_set& error)
+            {
+                py::gil_scoped_acquire gil;
+                std::string ename = py::str(error.type().attr("__name__"));
+                return xeus::create_error_reply(ename, error.what(), {});
+            }
+            catch (const std::exception& error)
+            {
+                return xeus::create_error_reply("KernelError",
+                                                std::string(request) + " failed: " + error.what(), {});
+            }
+            catch (...)
+            {
+                return xeus::create_error_reply("KernelError", std::string(request) + " failed", {});
+            }
+        }
+    }
+
+    interpreter::interpreter(lazy_mode mode)
+        // Output is redirected by output_capture rather than by xeus-python's streams.
+        : xpyt::interpreter(/*redirect_output_enabled=*/false), m_mode(mode)
+    {
+    }
+
+    void interpreter::configure_impl()
+    {
+        // xeus constructs the interpreter with the GIL held, and the base releases it for
+        // good. IPython's application parses sys.argv and would warn about our `-f`;
+        // users still see the real command line in sys.argv, as under ipykernel.
+        py::module_ sys = py::module_::import("sys");
+        py::object argv = sys.attr("argv");
+        sys.attr("argv") = argv[py::slice(0, 1, 1)];
+        xpyt::interpreter::configure_impl();
+        py::gil_scoped_acquire gil;
+        sys.attr("argv") = argv;
+        match_ipykernel_namespace();
+        record_errors_by_class_name();
+        m_output = &output_capture::install(&publish_captured);
+        send_log_to_terminal();
+    }
+
+    void interpreter::match_ipykernel_namespace()
+    {
+        // Scripts test `__name__ == "__main__"` and print `__doc__`; ipykernel's user
+        // module provides both, xeus-python's shell application does not.
+        py::dict user_ns = m_ipython_shell.attr("user_ns");
+        user_ns["__name__"] = "__main__";
+        user_ns["__doc__"] = "Automatically created module for IPython interactive environment";
+        user_ns["__builtins__"] = py::module_::import("builtins");
+        for (const char* unset : {"__loader__", "__package__", "__spec__"})
+        {
+            user_ns[unset] = py::none();
+        }
+    }
+
+    void interpreter::record_errors_by_class_name()
+    {
+        // xeus-python stores str(etype), so clients saw "<class 'ZeroDivisionError'>" as the
+        // error name; ipykernel (and every frontend) expects the bare class name.
+        py::object shell = m_ipython_shell;
+        shell.attr("_showtraceback") = py::cpp_function(
+            [shell](py::object etype, py::object evalue, py::object stb)
+            {
+                shell.attr("last_error") =
+                    py::list(py::make_tuple(etype.attr("__name__"), py::str(evalue), stb));
+            });
+    }
+
+    void interpreter::send_log_to_terminal()
+    {
+        // IPython's own warnings belong in the kernel log, not in a user's cell.
+        py::object terminal = py::module_::import("io").attr("open")(
+            m_output->terminal_fd(), "w", "buffering"_a = 1, "closefd"_a = false);
+        m_logger.attr("handlers") = py::list();
+        m_logger.attr("addHandler")(py::module_::import("logging").attr("StreamHandler")(terminal));
+    }
+
+    nl::json interpreter::execute_request_impl(int execution_counter, const std::string& code,
+                                               bool silent, bool store_history,
+                                               nl::json user_expressions, bool allow_stdin)
+    {
+        return answer_or_report(
+            "execute_request",
+            [&]
+            {
+                nl::json reply;
+                {
+                    py::gil_scoped_acquire gil;
+                    interruptible_scope interruptible;
+                    py::gil_scoped_release release_for_base;
+                    reply = xpyt::interpreter::execute_request_impl(
+                        execution_counter, code, silent, store_history, std::move(user_expressions),
+                        allow_stdin);
+                }
+                py::gil_scoped_acquire gil;
+                m_output->drain();
+                return reply;
+            });
+    }
+
+    nl::json interpreter::complete_request_impl(const std::string& code, int cursor_pos)
+    {
+        return answer_or_report("complete_request", [&]
+                                { return xpyt::interpreter::complete_request_impl(code, cursor_pos); });
+    }
+
+    nl::json interpreter::inspect_request_impl(const std::string& code, int cursor_pos,
+                                               int detail_level)
+    {
+        return answer_or_report("inspect_request",
+                                [&] {
+                                    return xpyt::interpreter::inspect_request_impl(code, cursor_pos,
+                                                                                   detail_level);
+                                });
+    }
+
+    nl::json interpreter::is_complete_request_impl(const std::string& code)
+    {
+        return answer_or_report("is_complete_request",
+                                [&] { return xpyt::interpreter::is_complete_request_impl(code); });
+    }
+
+    nl::json interpreter::kernel_info_request_impl()
+    {
+        return answer_or_report(
+            "kernel_info_request",
+            [&]
+            {
+                nl::json reply = xpyt::interpreter::kernel_info_request_impl();
+                py::gil_scoped_acquire gil;
+                // libxeus-python reports the Python it was compiled against; users need
+                // the one actually running.
+                std::string version =
+                    py::str(py::module_::import("platform").attr("python_version")());
+                reply["implementation"] = "xlazy";
+                reply["implementation_version"] = XLAZY_VERSION;
+                reply["language_info"]["version"] = version;
+                const bool deferring = m_mode != lazy_mode::off;
+                reply["banner"] =
+                    "xlazy " XLAZY_VERSION " (Python " + version + ", IPython " +
+                    py::str(py::module_::import("IPython").attr("__version__")).cast<std::string>() +
+                    ")\n" +
+                    (deferring ? "Imports are deferred: a module is imported when a cell first "
+                                 "needs it. %lazy status shows what is pending.\n"
+                               : "Lazy imports are off: every import runs at once.\n");
+                reply["help_links"] = nl::json::array(
+                    {{{"text", "Python Reference"}, {"url", "https://docs.python.org/3/"}},
+                     {{"text", "IPython Reference"}, {"url", "https://ipython.readthedocs.io/"}}});
+                return reply;
+            });
+    }
+
+    void interpreter::shutdown_request_impl()
+    {
+        // xeus ends the process with std::exit, which CPython never sees: run what
+        // Python code registered for exit (multiprocessing and joblib reap their
+        // workers there) while the interpreter is still whole.
+        try
+        {
+            py::gil_scoped_acquire gil;
+            py::module_::import("atexit").attr("_run_exitfuncs")();
+        }
+        catch (...)
+        {
+        }
+        xpyt::interpreter::shutdown_request_impl();
+    }
+}

@@ -1,0 +1,39 @@
+// xlazy::interpreter: xeus-python's IPython-backed interpreter, with the fixes that make it
+// behave like ipykernel (error names, user namespace, captured fd output, interrupts,
+// atexit at shutdown) and the lazy-import mode. Glue only: it owns no import decisions.
+#pragma once
+
+#include "pybind11/pybind11.h"
+#include "xeus-python/xinterpreter.hpp"
+
+#include "engine/lazy_mode.hpp"
+
+namespace xlazy
+{
+    class output_capture;
+
+    class interpreter : public xpyt::interpreter
+    {
+    public:
+        explicit interpreter(lazy_mode mode);
+
+    private:
+        void configure_impl() override;
+        nl::json execute_request_impl(int execution_counter, const std::string& code, bool silent,
+                                      bool store_history, nl::json user_expressions,
+                                      bool allow_stdin) override;
+        nl::json complete_request_impl(const std::string& code, int cursor_pos) override;
+        nl::json inspect_request_impl(const std::string& code, int cursor_pos,
+                                      int detail_level) override;
+        nl::json is_complete_request_impl(const std::string& code) override;
+        nl::json kernel_info_request_impl() override;
+        void shutdown_request_impl() override;
+
+        void match_ipykernel_namespace();
+        void record_errors_by_class_name();
+        void send_log_to_terminal();
+
+        lazy_mode m_mode;
+        output_capture* m_output = nullptr;
+    };
+}

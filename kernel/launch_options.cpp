@@ -1,0 +1,172 @@
+#include "launch_options.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "nlohmann/json.hpp"
+
+#include "xlazy_config.hpp"
+
+namespace nl = nlohmann;
+
+namespace xlazy
+{
+    std::string usage_text()
+    {
+        return "Usage: xlazy -f CONNECTION_FILE [--lazy-mode=" + lazy_mode_choices() +
+               "]\n"
+               "\n"
+               "A Jupyter kernel for Python that defers imports until a cell needs them.\n"
+               "\n"
+               "Options:\n"
+               "  -f, --connection-file FILE  Jupyter connection file (written by the client)\n"
+               "  --lazy-mode=MODE            off: import eagerly, like any Python kernel;\n"
+               "                              cell (default): defer imports made at the top\n"
+               "                              level of a cell; all: reserved, accepted\n"
+               "                              Also read from XLAZY_MODE; the option wins.\n"
+               "  --version                   print the version and exit\n"
+               "  -h, --help                  print this help and exit\n";
+    }
+
+    namespace
+    {
+        print_and_exit usage_error(const std::string& message)
+        {
+            return {"xlazy: " + message + "\n\n" + usage_text(), 2};
+        }
+
+        // Accepts both `--name=value` and `--name value`; advances `index` past the value.
+        bool take_value(const std::vector<std::string>& args, std::size_t& index,
+                        const std::string& name, std::string& value)
+        {
+            const std::string& arg = args[index];
+            if (arg.rfind(name + "=", 0) == 0)
+            {
+                value = arg.substr(name.size() + 1);
+                return true;
+            }
+            if (arg == name && index + 1 < args.size())
+            {
+                value = args[++index];
+                return true;
+            }
+            return false;
+        }
+    }
+
+    launch_decision parse_launch_options(const std::vector<std::string>& args,
+                                         const char* lazy_mode_env)
+    {
+        launch_options options;
+        std::string mode_text;
+        std::string mode_source;
+        if (lazy_mode_env != nullptr && *lazy_mode_env != '\0')
+        {
+            mode_text = lazy_mode_env;
+            mode_source = "XLAZY_MODE";
+        }
+
+        for (std::size_t i = 0; i < args.size(); ++i)
+        {
+            const std::string& arg = args[i];
+            std::string value;
+            if (arg == "-h" || arg == "--help")
+            {
+                return print_and_exit{usage_text(), 0};
+            }
+            if (arg == "--version")
+            {
+                return print_and_exit{std::string("xlazy ") + XLAZY_VERSION + "\n", 0};
+            }
+            if (take_value(args, i, "-f", value) ||
+                take_value(args, i, "--connection-file", value))
+            {
+                options.connection_file = value;
+            }
+            else if (take_value(args, i, "--lazy-mode", value))
+            {
+                mode_text = value;
+                mode_source = "--lazy-mode";
+            }
+            else if (arg == "-f" || arg == "--connection-file" || arg == "--lazy-mode")
+            {
+                return usage_error("option " + arg + " needs a value");
+            }
+            else
+            {
+                return usage_error("unknown option '" + arg + "'");
+            }
+        }
+
+        if (!mode_text.empty())
+        {
+            auto mode = parse_lazy_mode(mode_text);
+            if (!mode)
+            {
+                return usage_error(mode_source + " must be one of " + lazy_mode_choices() +
+                                   ", not '" + mode_text + "'");
+            }
+            options.mode = *mode;
+        }
+        if (options.connection_file.empty())
+        {
+            return usage_error("a connection file is required (-f CONNECTION_FILE); Jupyter "
+                               "passes one when it starts the kernel");
+        }
+        return options;
+    }
+
+    std::string check_connection_file(const std::string& path)
+    {
+        std::ifstream input(path);
+        if (!input)
+        {
+            return "xlazy: cannot read connection file '" + path + "'";
+        }
+        nl::json config;
+        try
+        {
+            config = nl::json::parse(input);
+        }
+        catch (const nl::json::exception& error)
+        {
+            return "xlazy: connection file '" + path + "' is not valid JSON: " + error.what();
+        }
+        if (!config.is_object())
+        {
+            return "xlazy: connection file '" + path + "' must hold a JSON object";
+        }
+
+        std::ostringstream problems;
+        for (const char* port : {"shell_port", "iopub_port", "stdin_port", "control_port",
+                                 "hb_port"})
+        {
+            if (!config.contains(port) || !config[port].is_number_integer())
+            {
+                problems << "\n  - '" << port << "' must be an integer port number";
+            }
+        }
+        for (const char* text : {"transport", "ip", "signature_scheme"})
+        {
+            if (!config.contains(text) || !config[text].is_string() ||
+                config[text].get<std::string>().empty())
+            {
+                problems << "\n  - '" << text << "' must be a non-empty string";
+            }
+        }
+        // xeus swaps an empty key for a random one, after which no client message
+        // would pass its signature check: refuse rather than hang.
+        if (!config.contains("key") || !config["key"].is_string() ||
+            config["key"].get<std::string>().empty())
+        {
+            problems << "\n  - 'key' must be a non-empty string (unsigned connections are "
+                        "not supported)";
+        }
+        const std::string found = problems.str();
+        if (found.empty())
+        {
+            return {};
+        }
+        return "xlazy: connection file '" + path + "' is not usable:" + found;
+    }
+}

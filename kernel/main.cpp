@@ -1,0 +1,75 @@
+// The xlazy program: reads its options, starts the embedded Python, hands the
+// interpreter to xeus. Owns process set-up only.
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "xeus/xkernel.hpp"
+#include "xeus/xkernel_configuration.hpp"
+#include "xeus/xserver_zmq.hpp"
+#include "xeus-python/xdebugger.hpp"
+
+#include "interpreter.hpp"
+#include "interrupts.hpp"
+#include "launch_options.hpp"
+#include "python_runtime.hpp"
+#include "history.hpp"
+#include "xlazy_config.hpp"
+
+namespace py = pybind11;
+
+int main(int argc, char* argv[])
+{
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    auto decision = xlazy::parse_launch_options(args, std::getenv("XLAZY_MODE"));
+    if (auto* message = std::get_if<xlazy::print_and_exit>(&decision))
+    {
+        (message->exit_code == 0 ? std::cout : std::cerr) << message->text;
+        return message->exit_code;
+    }
+    const auto options = std::get<xlazy::launch_options>(decision);
+    if (std::string problem = xlazy::check_connection_file(options.connection_file); !problem.empty())
+    {
+        std::cerr << problem << "\n";
+        return 2;
+    }
+
+    std::unique_ptr<py::scoped_interpreter> python;
+    try
+    {
+        python = xlazy::start_python(argc, argv);
+    }
+    catch (const std::exception& error)
+    {
+        std::cerr << "xlazy: cannot start Python (" XLAZY_PYTHON_EXECUTABLE "): " << error.what()
+                  << "\n";
+        return 1;
+    }
+
+    // Before xeus starts its threads, so that all of them inherit the blocked mask.
+    xlazy::block_interrupts();
+
+    try
+    {
+        xeus::xconfiguration config = xeus::load_configuration(options.connection_file);
+        auto context = xeus::make_context<zmq::context_t>();
+        auto interpreter = std::make_unique<xlazy::interpreter>(options.mode);
+        // Invalid UTF-8 from a C library must not abort a message: replace it.
+        xeus::xkernel kernel(config, xeus::get_user_name(), std::move(context),
+                             std::move(interpreter), xlazy::make_interruptible_server,
+                             std::make_unique<xlazy::history>(), nullptr,
+                             xpyt::make_python_debugger,
+                             nl::json::object({{"python", XLAZY_PYTHON_EXECUTABLE}}),
+                             nl::json::error_handler_t::replace);
+        kernel.start();
+    }
+    catch (const std::exception& error)
+    {
+        std::cerr << "xlazy: kernel failed: " << error.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
