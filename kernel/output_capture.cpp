@@ -183,13 +183,24 @@ namespace xlazy
 
     void output_capture::write(stream_id id, const std::string& text)
     {
+        const bool on_main_thread = std::this_thread::get_id() == m_main_thread;
+        if (on_main_thread)
+        {
+            // What C code printed before this text must come out before it. Outside the
+            // lock: a full pipe is only emptied by the reader, which needs the lock.
+            std::fflush(nullptr);
+        }
         {
             std::lock_guard<std::mutex> lock(m_mutex);
+            if (on_main_thread)
+            {
+                read_available(m_streams[id]);
+            }
             m_streams[id].pending += text;
         }
         // print() writes its pieces separately; a line is published whole, and a partial
         // line as soon as the running code lets CPython run its pending calls.
-        if (std::this_thread::get_id() == m_main_thread && text.find('\n') != std::string::npos)
+        if (on_main_thread && text.find('\n') != std::string::npos)
         {
             drain();
         }
