@@ -13,10 +13,15 @@ namespace xlazy
     {
     }
 
-    void history::store_inputs_impl(int /*session*/, int line_num, const std::string& input,
+    void history::begin_cell(int execution_count)
+    {
+        m_current_line = execution_count;
+    }
+
+    void history::store_inputs_impl(int /*session*/, int /*line_num*/, const std::string& input,
                                     const std::string& output)
     {
-        m_entries.push_back({line_num, input, output});
+        m_entries.push_back({m_current_line, input, output});
     }
 
     namespace

@@ -17,6 +17,9 @@ namespace xlazy
         // IPython numbers sessions from 1; 0 and negative numbers are relative to the current one.
         static constexpr int current_session = 1;
 
+        // xeus 2.4.1 stores every input as line 1; the interpreter says which cell runs.
+        void begin_cell(int execution_count);
+
     private:
         struct entry
         {
@@ -37,5 +40,6 @@ namespace xlazy
         nl::json to_reply(const std::vector<const entry*>& selected, bool output) const;
 
         std::vector<entry> m_entries;
+        int m_current_line = 0;
     };
 }

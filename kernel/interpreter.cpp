@@ -2,6 +2,7 @@
 
 #include "xeus/xhelper.hpp"
 
+#include "history.hpp"
 #include "interrupts.hpp"
 #include "output_capture.hpp"
 #include "xlazy_config.hpp"
@@ -45,9 +46,9 @@ namespace xlazy
         }
     }
 
-    interpreter::interpreter(lazy_mode mode)
+    interpreter::interpreter(lazy_mode mode, history& inputs)
         // Output is redirected by output_capture rather than by xeus-python's streams.
-        : xpyt::interpreter(/*redirect_output_enabled=*/false), m_mode(mode)
+        : xpyt::interpreter(/*redirect_output_enabled=*/false), m_mode(mode), m_history(inputs)
     {
     }
 
@@ -112,6 +113,7 @@ namespace xlazy
             "execute_request",
             [&]
             {
+                m_history.begin_cell(execution_counter);
                 nl::json reply;
                 {
                     py::gil_scoped_acquire gil;

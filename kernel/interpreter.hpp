@@ -10,12 +10,14 @@
 
 namespace xlazy
 {
+    class history;
     class output_capture;
 
     class interpreter : public xpyt::interpreter
     {
     public:
-        explicit interpreter(lazy_mode mode);
+        // `inputs` is the history manager given to the same xeus kernel.
+        interpreter(lazy_mode mode, history& inputs);
 
     private:
         void configure_impl() override;
@@ -34,6 +36,7 @@ namespace xlazy
         void send_log_to_terminal();
 
         lazy_mode m_mode;
+        history& m_history;
         output_capture* m_output = nullptr;
     };
 }

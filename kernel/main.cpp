@@ -56,11 +56,12 @@ int main(int argc, char* argv[])
     {
         xeus::xconfiguration config = xeus::load_configuration(options.connection_file);
         auto context = xeus::make_context<zmq::context_t>();
-        auto interpreter = std::make_unique<xlazy::interpreter>(options.mode);
+        auto inputs = std::make_unique<xlazy::history>();
+        auto interpreter = std::make_unique<xlazy::interpreter>(options.mode, *inputs);
         // Invalid UTF-8 from a C library must not abort a message: replace it.
         xeus::xkernel kernel(config, xeus::get_user_name(), std::move(context),
                              std::move(interpreter), xlazy::make_interruptible_server,
-                             std::make_unique<xlazy::history>(), nullptr,
+                             std::move(inputs), nullptr,
                              xpyt::make_python_debugger,
                              nl::json::object({{"python", XLAZY_PYTHON_EXECUTABLE}}),
                              nl::json::error_handler_t::replace);

@@ -121,7 +121,7 @@ class Kernel:
         message = self.client.session.msg(msg_type, content)
         self.client.control_channel.send(message)
         while True:
-            reply = self.client.control_channel.get_msg(timeout=timeout)
+            reply = self.client.get_control_msg(timeout=timeout)
             if reply["parent_header"].get("msg_id") == message["header"]["msg_id"]:
                 return reply["content"]
 
