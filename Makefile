@@ -1,0 +1,31 @@
+# The two commands of the README, and the pieces they are made of.
+#   make demo   install what is missing, build, install the kernel, run the tour notebook
+#   make test   install what is missing, build, run every test suite
+PYTHON := /usr/bin/python3
+BUILD ?= build
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build install demo test bench clean
+
+deps:
+	.ci/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) -DPython3_EXECUTABLE=$(PYTHON) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+demo: install
+	JUPYTER_PATH=$(PREFIX)/share/jupyter $(PYTHON) notebooks/run_notebook.py notebooks/tour.ipynb
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure
+
+bench: build
+	JUPYTER_PATH=$(abspath $(BUILD))/share/jupyter $(PYTHON) tests/bench/startup.py
+
+clean:
+	rm -rf $(BUILD)
