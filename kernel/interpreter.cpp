@@ -1,5 +1,6 @@
 #include "interpreter.hpp"
 
+#include "pybind11/stl.h"
 #include "xeus/xhelper.hpp"
 
 #include "history.hpp"
@@ -46,9 +47,9 @@ namespace xlazy
         }
     }
 
-    interpreter::interpreter(lazy_mode mode, history& inputs)
+    interpreter::interpreter(const launch_options& options, history& inputs)
         // Output is redirected by output_capture rather than by xeus-python's streams.
-        : xpyt::interpreter(/*redirect_output_enabled=*/false), m_mode(mode), m_history(inputs)
+        : xpyt::interpreter(/*redirect_output_enabled=*/false), m_options(options), m_history(inputs)
     {
     }
 
@@ -67,6 +68,40 @@ namespace xlazy
         record_errors_by_class_name();
         m_output = &output_capture::install(&publish_captured);
         send_log_to_terminal();
+        install_engine();
+    }
+
+    void interpreter::install_engine()
+    {
+        py::object shell = m_ipython_shell;
+        m_engine = std::make_unique<lazy_engine>(shell.attr("user_ns"), m_options.mode, m_options.exclusions);
+        m_engine->set_source_transformer([shell](const std::string& source)
+                                         { return shell.attr("transform_cell")(source).cast<std::string>(); });
+        // IPython runs every cell's syntax tree through its ast_transformers: any object
+        // with a visit() method will do.
+        py::object transformer = py::module_::import("types").attr("SimpleNamespace")(
+            "visit"_a = py::cpp_function([this](py::object module) { return m_engine->transform_cell(module); }));
+        shell.attr("ast_transformers").attr("append")(transformer);
+        shell.attr("input_transformers_cleanup").attr("append")(py::cpp_function(
+            [](const std::vector<std::string>& lines)
+            {
+                std::vector<std::string> accepted;
+                for (const auto& line : lines)
+                {
+                    accepted.push_back(without_lazy_keyword(line));
+                }
+                return accepted;
+            }));
+        m_magics = std::make_unique<lazy_magics>(*m_engine);
+        m_magics->register_with(shell);
+        // %reset empties the namespace; pending imports go with it.
+        py::object reset = shell.attr("reset");
+        shell.attr("reset") = py::cpp_function(
+            [this, reset](py::args args, py::kwargs kwargs)
+            {
+                reset(*args, **kwargs);
+                m_engine->forget_all();
+            });
     }
 
     void interpreter::match_ipykernel_namespace()
@@ -87,10 +122,16 @@ namespace xlazy
     {
         // xeus-python stores str(etype), so clients saw "<class 'ZeroDivisionError'>" as the
         // error name; ipykernel (and every frontend) expects the bare class name.
+        // IPython 8.5 does not print exception notes (PEP 678) either, and the note is where
+        // a failed deferred import says which statement and cell it came from.
         py::object shell = m_ipython_shell;
         shell.attr("_showtraceback") = py::cpp_function(
-            [shell](py::object etype, py::object evalue, py::object stb)
+            [shell](py::object etype, py::object evalue, py::list stb)
             {
+                for (py::handle note : py::getattr(evalue, "__notes__", py::list()))
+                {
+                    stb.append(note);
+                }
                 shell.attr("last_error") =
                     py::list(py::make_tuple(etype.attr("__name__"), py::str(evalue), stb));
             });
@@ -114,6 +155,10 @@ namespace xlazy
             [&]
             {
                 m_history.begin_cell(execution_counter);
+                {
+                    py::gil_scoped_acquire gil;
+                    m_engine->begin_cell(execution_counter);
+                }
                 nl::json reply;
                 {
                     py::gil_scoped_acquire gil;
@@ -124,24 +169,54 @@ namespace xlazy
                         allow_stdin);
                 }
                 py::gil_scoped_acquire gil;
+                m_engine->end_cell();
                 m_output->drain();
                 return reply;
             });
     }
 
+    template <class Request>
+    nl::json interpreter::with_pending_name_resolved(const std::string& code, int cursor_pos,
+                                                     const char* trigger, Request&& request)
+    {
+        py::gil_scoped_acquire gil;
+        try
+        {
+            m_engine->resolve_for_request(code, cursor_pos, trigger);
+        }
+        catch (py::error_already_set&)
+        {
+            // The failure is recorded in %lazy status; the request still gets its answer.
+        }
+        return m_engine->attributing_uses_to(trigger,
+                                             [&]
+                                             {
+                                                 py::gil_scoped_release release_for_base;
+                                                 return request();
+                                             });
+    }
+
     nl::json interpreter::complete_request_impl(const std::string& code, int cursor_pos)
     {
-        return answer_or_report("complete_request", [&]
-                                { return xpyt::interpreter::complete_request_impl(code, cursor_pos); });
+        return answer_or_report("complete_request",
+                                [&]
+                                {
+                                    return with_pending_name_resolved(code, cursor_pos, "completion", [&] {
+                                        return xpyt::interpreter::complete_request_impl(code, cursor_pos);
+                                    });
+                                });
     }
 
     nl::json interpreter::inspect_request_impl(const std::string& code, int cursor_pos,
                                                int detail_level)
     {
         return answer_or_report("inspect_request",
-                                [&] {
-                                    return xpyt::interpreter::inspect_request_impl(code, cursor_pos,
-                                                                                   detail_level);
+                                [&]
+                                {
+                                    return with_pending_name_resolved(code, cursor_pos, "inspection", [&] {
+                                        return xpyt::interpreter::inspect_request_impl(code, cursor_pos,
+                                                                                       detail_level);
+                                    });
                                 });
     }
 
@@ -166,7 +241,7 @@ namespace xlazy
                 reply["implementation"] = "xlazy";
                 reply["implementation_version"] = XLAZY_VERSION;
                 reply["language_info"]["version"] = version;
-                const bool deferring = m_mode != lazy_mode::off;
+                const bool deferring = m_options.mode != lazy_mode::off;
                 reply["banner"] =
                     "xlazy " XLAZY_VERSION " (Python " + version + ", IPython " +
                     py::str(py::module_::import("IPython").attr("__version__")).cast<std::string>() +

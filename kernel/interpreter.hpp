@@ -6,7 +6,11 @@
 #include "pybind11/pybind11.h"
 #include "xeus-python/xinterpreter.hpp"
 
-#include "engine/lazy_mode.hpp"
+#include <memory>
+
+#include "engine/engine.hpp"
+#include "launch_options.hpp"
+#include "magics.hpp"
 
 namespace xlazy
 {
@@ -17,7 +21,7 @@ namespace xlazy
     {
     public:
         // `inputs` is the history manager given to the same xeus kernel.
-        interpreter(lazy_mode mode, history& inputs);
+        interpreter(const launch_options& options, history& inputs);
 
     private:
         void configure_impl() override;
@@ -31,11 +35,20 @@ namespace xlazy
         nl::json kernel_info_request_impl() override;
         void shutdown_request_impl() override;
 
+        // Completion and inspection of `np.ar` need numpy itself: resolve the pending name
+        // under the cursor first, and attribute any other resolution to the request.
+        template <class Request>
+        nl::json with_pending_name_resolved(const std::string& code, int cursor_pos, const char* trigger,
+                                            Request&& request);
+
         void match_ipykernel_namespace();
         void record_errors_by_class_name();
         void send_log_to_terminal();
+        void install_engine();
 
-        lazy_mode m_mode;
+        launch_options m_options;
+        std::unique_ptr<lazy_engine> m_engine;
+        std::unique_ptr<lazy_magics> m_magics;
         history& m_history;
         output_capture* m_output = nullptr;
     };

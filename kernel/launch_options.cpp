@@ -24,6 +24,8 @@ namespace xlazy
                "                              cell (default): defer imports made at the top\n"
                "                              level of a cell; all: reserved, accepted\n"
                "                              Also read from XLAZY_MODE; the option wins.\n"
+               "  XLAZY_EXCLUDE=mod1,mod2     modules (and their submodules) always imported\n"
+               "                              eagerly, added to the built-in list\n"
                "  --version                   print the version and exit\n"
                "  -h, --help                  print this help and exit\n";
     }
@@ -55,9 +57,22 @@ namespace xlazy
     }
 
     launch_decision parse_launch_options(const std::vector<std::string>& args,
-                                         const char* lazy_mode_env)
+                                         const char* lazy_mode_env, const char* exclude_env)
     {
         launch_options options;
+        if (exclude_env != nullptr)
+        {
+            std::istringstream modules(exclude_env);
+            for (std::string module; std::getline(modules, module, ',');)
+            {
+                module.erase(0, module.find_first_not_of(" \t"));
+                module.erase(module.find_last_not_of(" \t") + 1);
+                if (!module.empty())
+                {
+                    options.exclusions.push_back(module);
+                }
+            }
+        }
         std::string mode_text;
         std::string mode_source;
         if (lazy_mode_env != nullptr && *lazy_mode_env != '\0')

@@ -14,6 +14,7 @@ namespace xlazy
     {
         std::string connection_file;
         lazy_mode mode = lazy_mode::cell;
+        std::vector<std::string> exclusions; // modules always imported eagerly, from XLAZY_EXCLUDE
     };
 
     // What main should do instead of starting a kernel.
@@ -25,10 +26,10 @@ namespace xlazy
 
     using launch_decision = std::variant<launch_options, print_and_exit>;
 
-    // `lazy_mode_env` is the value of XLAZY_MODE, or null when it is unset; the
-    // command line wins over it.
+    // `lazy_mode_env` and `exclude_env` are the values of XLAZY_MODE and XLAZY_EXCLUDE
+    // (comma-separated modules), or null when unset; the command line wins over XLAZY_MODE.
     launch_decision parse_launch_options(const std::vector<std::string>& args,
-                                         const char* lazy_mode_env);
+                                         const char* lazy_mode_env, const char* exclude_env);
 
     // Reads the connection file and checks the fields xeus needs, so that a bad file
     // gives one clear sentence instead of an exception from deep inside xeus.

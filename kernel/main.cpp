@@ -24,7 +24,8 @@ namespace py = pybind11;
 int main(int argc, char* argv[])
 {
     const std::vector<std::string> args(argv + 1, argv + argc);
-    auto decision = xlazy::parse_launch_options(args, std::getenv("XLAZY_MODE"));
+    auto decision =
+        xlazy::parse_launch_options(args, std::getenv("XLAZY_MODE"), std::getenv("XLAZY_EXCLUDE"));
     if (auto* message = std::get_if<xlazy::print_and_exit>(&decision))
     {
         (message->exit_code == 0 ? std::cout : std::cerr) << message->text;
@@ -57,7 +58,7 @@ int main(int argc, char* argv[])
         xeus::xconfiguration config = xeus::load_configuration(options.connection_file);
         auto context = xeus::make_context<zmq::context_t>();
         auto inputs = std::make_unique<xlazy::history>();
-        auto interpreter = std::make_unique<xlazy::interpreter>(options.mode, *inputs);
+        auto interpreter = std::make_unique<xlazy::interpreter>(options, *inputs);
         // Invalid UTF-8 from a C library must not abort a message: replace it.
         xeus::xkernel kernel(config, xeus::get_user_name(), std::move(context),
                              std::move(interpreter), xlazy::make_interruptible_server,

@@ -88,9 +88,7 @@ class Kernel:
             outputs.append(message)
             if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
                 break
-        reply = self.client.get_shell_msg(timeout=timeout)
-        assert reply["parent_header"]["msg_id"] == msg_id
-        result = CellResult(reply=reply["content"], messages=outputs)
+        result = CellResult(reply=self.shell_reply(msg_id, timeout), messages=outputs)
         for message in outputs:
             content = message["content"]
             kind = message["msg_type"]
@@ -110,12 +108,17 @@ class Kernel:
         assert result.status == "ok", result
         return result.text
 
+    def shell_reply(self, msg_id, timeout=TIMEOUT):
+        """The reply content to request `msg_id`. Replies to earlier requests are skipped:
+        wait_for_ready sends kernel_info repeatedly, and a slow machine answers them all."""
+        while True:
+            reply = self.client.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply["content"]
+
     def request(self, send, timeout=TIMEOUT):
         """Send a shell request with `send(client)` and return the reply content."""
-        msg_id = send(self.client)
-        reply = self.client.get_shell_msg(timeout=timeout)
-        assert reply["parent_header"]["msg_id"] == msg_id
-        return reply["content"]
+        return self.shell_reply(send(self.client), timeout)
 
     def control(self, msg_type, content, timeout=TIMEOUT):
         message = self.client.session.msg(msg_type, content)

@@ -23,9 +23,7 @@ def interrupt_busy_loop(kernel, interrupt):
     kernel.wait_until_busy()
     time.sleep(0.5)
     interrupt()
-    reply = kernel.client.get_shell_msg(timeout=30)
-    assert reply["parent_header"]["msg_id"] == msg_id
-    return reply["content"]
+    return kernel.shell_reply(msg_id)
 
 
 def test_sigint_stops_a_busy_cell_with_keyboard_interrupt(fresh_kernel):

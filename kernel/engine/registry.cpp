@@ -1,0 +1,221 @@
+#include "registry.hpp"
+
+#include <set>
+
+#include "pybind11/eval.h"
+
+namespace py = pybind11;
+
+namespace xlazy
+{
+    std::string to_string(import_state state)
+    {
+        switch (state)
+        {
+        case import_state::pending:
+            return "pending";
+        case import_state::resolved:
+            return "resolved";
+        case import_state::failed:
+            return "failed";
+        case import_state::dropped:
+            return "dropped";
+        case import_state::eager:
+            return "eager";
+        }
+        return "unknown";
+    }
+
+    registry::registry(py::dict user_ns) : m_user_ns(std::move(user_ns)) {}
+
+    int registry::add_pending(deferred_import entry)
+    {
+        entry.id = static_cast<int>(m_entries.size());
+        entry.state = import_state::pending;
+        entry.declared_at = std::chrono::system_clock::now();
+        m_entries.push_back(std::move(entry));
+        return m_entries.back().id;
+    }
+
+    void registry::add_eager(deferred_import entry, std::string reason)
+    {
+        entry.id = static_cast<int>(m_entries.size());
+        entry.state = import_state::eager;
+        entry.reason = std::move(reason);
+        entry.declared_at = std::chrono::system_clock::now();
+        m_entries.push_back(std::move(entry));
+    }
+
+    std::string registry::use_trigger() const
+    {
+        return m_use_trigger.empty() ? "first use in cell [" + std::to_string(current_cell) + "]"
+                                     : m_use_trigger;
+    }
+
+    namespace
+    {
+        std::set<std::string> loaded_module_names()
+        {
+            std::set<std::string> names;
+            for (auto item : py::module_::import("sys").attr("modules").cast<py::dict>())
+            {
+                names.insert(py::str(item.first));
+            }
+            return names;
+        }
+
+        // Waits for another thread's resolve of the same import without holding the GIL,
+        // which that thread needs to finish.
+        std::unique_lock<std::mutex> lock_releasing_gil(std::mutex& mutex)
+        {
+            std::unique_lock<std::mutex> lock(mutex, std::try_to_lock);
+            if (!lock.owns_lock())
+            {
+                py::gil_scoped_release release;
+                lock.lock();
+            }
+            return lock;
+        }
+    }
+
+    void registry::run_binding(deferred_import& entry, py::object& value)
+    {
+        // Running the user's own statement, one name at a time, keeps every detail of
+        // Python's import semantics and error messages without re-implementing them.
+        py::dict scratch;
+        scratch["__builtins__"] = py::module_::import("builtins");
+        scratch["__name__"] = "__main__";
+        py::exec(py::str(entry.binding), scratch);
+        value = scratch[py::str(entry.name)];
+    }
+
+    py::object registry::resolve(const std::vector<int>& ids, const std::string& trigger)
+    {
+        py::object value;
+        for (int id : ids)
+        {
+            // Entries may be appended while this one runs: index, never hold a reference.
+            auto mutex = m_entries.at(static_cast<std::size_t>(id)).resolving;
+            auto lock = lock_releasing_gil(*mutex);
+            if (m_entries.at(static_cast<std::size_t>(id)).state == import_state::resolved)
+            {
+                value = m_entries.at(static_cast<std::size_t>(id)).value; // another thread won
+                continue;
+            }
+            const auto before = loaded_module_names();
+            const auto started = std::chrono::steady_clock::now();
+            try
+            {
+                run_binding(m_entries.at(static_cast<std::size_t>(id)), value);
+            }
+            catch (py::error_already_set& error)
+            {
+                deferred_import& entry = m_entries.at(static_cast<std::size_t>(id));
+                entry.state = import_state::failed;
+                entry.reason = py::str(error.type().attr("__name__")).cast<std::string>() + ": " +
+                               py::str(error.value()).cast<std::string>();
+                py::object exception = error.value();
+                if (py::hasattr(exception, "add_note"))
+                {
+                    exception.attr("add_note")(
+                        "xlazy: raised while importing '" + entry.module + "' for `" +
+                        entry.statement + "` (cell [" + std::to_string(entry.cell) + "], line " +
+                        std::to_string(entry.line) + "), deferred until " + trigger +
+                        " needed it. The name stays pending: fix the cause and use it again, "
+                        "or run `%lazy resolve " + entry.name + "`.");
+                }
+                throw;
+            }
+            const auto finished = std::chrono::steady_clock::now();
+            deferred_import& entry = m_entries.at(static_cast<std::size_t>(id));
+            entry.value = value;
+            entry.resolve_ms = std::chrono::duration<double, std::milli>(finished - started).count();
+            entry.resolved_at = std::chrono::system_clock::now();
+            entry.resolved_by = trigger;
+            entry.state = import_state::resolved;
+            entry.reason.clear();
+            entry.modules_loaded.clear();
+            for (const auto& name : loaded_module_names())
+            {
+                if (before.count(name) == 0)
+                {
+                    entry.modules_loaded.push_back(name);
+                }
+            }
+        }
+        // Rebind only a name that still holds the placeholder: a name the user rebound
+        // in the meantime is theirs.
+        const deferred_import& last = m_entries.at(static_cast<std::size_t>(ids.back()));
+        py::str name(last.name);
+        if (m_user_ns.contains(name) && py::object(m_user_ns[name]).is(last.placeholder))
+        {
+            m_user_ns[name] = value;
+        }
+        return value;
+    }
+
+    void registry::mark_dropped(int id, std::string reason)
+    {
+        deferred_import& entry = m_entries.at(static_cast<std::size_t>(id));
+        entry.state = import_state::dropped;
+        entry.reason = std::move(reason);
+        entry.placeholder = py::object();
+    }
+
+    void registry::drop_unbound(int cell)
+    {
+        for (auto& entry : m_entries)
+        {
+            if (entry.state != import_state::pending && entry.state != import_state::failed)
+            {
+                continue;
+            }
+            py::str name(entry.name);
+            if (!m_user_ns.contains(name))
+            {
+                mark_dropped(entry.id, "deleted in cell [" + std::to_string(cell) + "]");
+            }
+            else if (!py::object(m_user_ns[name]).is(entry.placeholder))
+            {
+                mark_dropped(entry.id, "rebound in cell [" + std::to_string(cell) + "]");
+            }
+        }
+    }
+
+    void registry::clear()
+    {
+        for (int id : pending_ids())
+        {
+            mark_dropped(id, "cleared by %reset");
+        }
+        m_first_listed = m_entries.size();
+    }
+
+    std::vector<const deferred_import*> registry::listed() const
+    {
+        std::vector<const deferred_import*> shown;
+        for (std::size_t i = m_first_listed; i < m_entries.size(); ++i)
+        {
+            shown.push_back(&m_entries[i]);
+        }
+        return shown;
+    }
+
+    void registry::set_placeholder(int id, py::object placeholder)
+    {
+        m_entries.at(static_cast<std::size_t>(id)).placeholder = std::move(placeholder);
+    }
+
+    std::vector<int> registry::pending_ids() const
+    {
+        std::vector<int> ids;
+        for (const auto& entry : m_entries)
+        {
+            if (entry.state == import_state::pending || entry.state == import_state::failed)
+            {
+                ids.push_back(entry.id);
+            }
+        }
+        return ids;
+    }
+}

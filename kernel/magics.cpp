@@ -1,0 +1,398 @@
+#include "magics.hpp"
+
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+#include "engine/placeholder.hpp"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace xlazy
+{
+    std::string lazy_magics::usage()
+    {
+        return "Usage:\n"
+               "  %lazy status [--json]       what is deferred, resolved, eager, and why\n"
+               "  %lazy resolve NAME [NAME...] import pending names now\n"
+               "  %lazy resolve --all         import everything still pending\n"
+               "  %lazy mode [off|cell|all]   show or change the lazy mode for later cells\n"
+               "  %lazy exclude [MODULE...]   always import MODULE eagerly; alone, list exclusions\n"
+               "  %lazy include MODULE...     let MODULE be deferred again\n"
+               "  %%eager                     (first line of a cell) run that cell's imports eagerly\n";
+    }
+
+    namespace
+    {
+        [[noreturn]] void usage_error(const std::string& message)
+        {
+            py::object error = py::module_::import("IPython.core.error").attr("UsageError");
+            PyErr_SetString(error.ptr(), (message + "\n\n" + lazy_magics::usage()).c_str());
+            throw py::error_already_set();
+        }
+
+        void show(const std::string& text, const std::string& html)
+        {
+            py::dict bundle("text/plain"_a = text);
+            if (!html.empty())
+            {
+                bundle["text/html"] = html;
+            }
+            py::module_::import("IPython.display").attr("display")(bundle, "raw"_a = true);
+        }
+
+        std::string clock_time(std::chrono::system_clock::time_point when)
+        {
+            const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+            std::tm local{};
+            localtime_r(&seconds, &local);
+            std::ostringstream text;
+            text << std::put_time(&local, "%H:%M:%S");
+            return text.str();
+        }
+
+        std::string html_escape(const std::string& text)
+        {
+            std::string escaped;
+            for (char c : text)
+            {
+                switch (c)
+                {
+                case '<': escaped += "&lt;"; break;
+                case '>': escaped += "&gt;"; break;
+                case '&': escaped += "&amp;"; break;
+                case '"': escaped += "&quot;"; break;
+                default: escaped += c;
+                }
+            }
+            return escaped;
+        }
+
+        std::string state_text(const deferred_import& entry)
+        {
+            std::string text = to_string(entry.state);
+            return entry.reason.empty() ? text : text + " (" + entry.reason + ")";
+        }
+
+        std::string milliseconds(double value)
+        {
+            std::ostringstream text;
+            text << std::fixed << std::setprecision(value < 10 ? 1 : 0) << value;
+            return text.str();
+        }
+
+        std::string loaded_summary(const deferred_import& entry)
+        {
+            if (entry.state != import_state::resolved)
+            {
+                return "";
+            }
+            const std::size_t count = entry.modules_loaded.size();
+            std::string text = std::to_string(count) + (count == 1 ? " module" : " modules");
+            if (count > 0)
+            {
+                text += " (" + entry.modules_loaded.front() + (count > 1 ? ", ..." : "") + ")";
+            }
+            return text;
+        }
+
+        struct status_row
+        {
+            std::string statement, name, module, state, declared, resolved_by, time_ms, loaded;
+        };
+
+        status_row row_for(const deferred_import& entry)
+        {
+            const bool resolved = entry.state == import_state::resolved;
+            return {entry.statement,
+                    entry.name,
+                    entry.module,
+                    state_text(entry),
+                    "cell [" + std::to_string(entry.cell) + "] line " + std::to_string(entry.line),
+                    resolved ? entry.resolved_by + " at " + clock_time(entry.resolved_at) : "",
+                    resolved ? milliseconds(entry.resolve_ms) : "",
+                    loaded_summary(entry)};
+        }
+
+        std::string summary(const std::vector<const deferred_import*>& entries, lazy_mode mode)
+        {
+            int counts[5] = {0, 0, 0, 0, 0};
+            double resolved_ms = 0;
+            for (const auto* entry : entries)
+            {
+                counts[static_cast<int>(entry->state)]++;
+                if (entry->state == import_state::resolved)
+                {
+                    resolved_ms += entry->resolve_ms;
+                }
+            }
+            std::ostringstream text;
+            text << counts[0] << " pending, " << counts[1] << " resolved (" << milliseconds(resolved_ms)
+                 << " ms), " << counts[4] << " eager, " << counts[2] << " failed, " << counts[3]
+                 << " dropped; lazy mode: " << to_string(mode);
+            return text.str();
+        }
+
+        std::string as_text(const std::vector<status_row>& rows, const std::string& footer)
+        {
+            const char* headers[] = {"statement", "name", "module", "state", "declared", "resolved by", "ms", "loaded"};
+            std::vector<std::vector<std::string>> table;
+            table.push_back(std::vector<std::string>(std::begin(headers), std::end(headers)));
+            for (const auto& row : rows)
+            {
+                table.push_back({row.statement, row.name, row.module, row.state, row.declared, row.resolved_by,
+                                 row.time_ms, row.loaded});
+            }
+            std::vector<std::size_t> widths(table[0].size(), 0);
+            for (const auto& line : table)
+            {
+                for (std::size_t i = 0; i < line.size(); ++i)
+                {
+                    widths[i] = std::max(widths[i], line[i].size());
+                }
+            }
+            std::ostringstream text;
+            for (const auto& line : table)
+            {
+                for (std::size_t i = 0; i < line.size(); ++i)
+                {
+                    text << std::left << std::setw(static_cast<int>(widths[i]) + 2) << line[i];
+                }
+                text.seekp(-2, std::ios_base::cur);
+                text << "\n";
+            }
+            text << footer;
+            return text.str();
+        }
+
+        std::string as_html(const std::vector<status_row>& rows, const std::string& footer)
+        {
+            std::ostringstream html;
+            html << "<table class=\"xlazy-status\"><thead><tr><th>statement</th><th>name</th><th>module</th>"
+                    "<th>state</th><th>declared</th><th>resolved by</th><th>ms</th><th>loaded</th></tr></thead><tbody>";
+            for (const auto& row : rows)
+            {
+                html << "<tr>";
+                for (const std::string* cell : {&row.statement, &row.name, &row.module, &row.state, &row.declared,
+                                                &row.resolved_by, &row.time_ms, &row.loaded})
+                {
+                    html << "<td>" << html_escape(*cell) << "</td>";
+                }
+                html << "</tr>";
+            }
+            html << "</tbody></table><p>" << html_escape(footer) << "</p>";
+            return html.str();
+        }
+
+        std::string iso_time(std::chrono::system_clock::time_point when)
+        {
+            const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+            std::tm utc{};
+            gmtime_r(&seconds, &utc);
+            std::ostringstream text;
+            text << std::put_time(&utc, "%Y-%m-%dT%H:%M:%SZ");
+            return text.str();
+        }
+
+        py::dict as_data(const deferred_import& entry)
+        {
+            const bool resolved = entry.state == import_state::resolved;
+            py::list loaded;
+            for (const auto& module : entry.modules_loaded)
+            {
+                loaded.append(module);
+            }
+            return py::dict("statement"_a = entry.statement, "name"_a = entry.name, "module"_a = entry.module,
+                            "state"_a = to_string(entry.state), "reason"_a = entry.reason, "cell"_a = entry.cell,
+                            "line"_a = entry.line, "declared_at"_a = iso_time(entry.declared_at),
+                            "resolved_by"_a = resolved ? py::object(py::str(entry.resolved_by)) : py::none(),
+                            "resolved_at"_a = resolved ? py::object(py::str(iso_time(entry.resolved_at))) : py::none(),
+                            "resolve_ms"_a = resolved ? py::object(py::float_(entry.resolve_ms)) : py::none(),
+                            "modules_loaded"_a = loaded);
+        }
+
+        std::vector<std::string> split_words(const std::string& line)
+        {
+            std::vector<std::string> words;
+            for (py::handle word : py::module_::import("shlex").attr("split")(line))
+            {
+                words.push_back(word.cast<std::string>());
+            }
+            return words;
+        }
+    }
+
+    py::object lazy_magics::status(bool as_json)
+    {
+        const auto entries = m_engine.imports().listed();
+        if (as_json)
+        {
+            py::list records;
+            for (const auto* entry : entries)
+            {
+                records.append(as_data(*entry));
+            }
+            return py::dict("mode"_a = to_string(m_engine.policy().mode()), "imports"_a = records);
+        }
+        std::vector<status_row> rows;
+        for (const auto* entry : entries)
+        {
+            rows.push_back(row_for(*entry));
+        }
+        const std::string footer = summary(entries, m_engine.policy().mode());
+        if (rows.empty())
+        {
+            show("No imports recorded yet.\n" + footer, "");
+        }
+        else
+        {
+            show(as_text(rows, footer), as_html(rows, footer));
+        }
+        return py::none();
+    }
+
+    void lazy_magics::resolve(const std::vector<std::string>& names)
+    {
+        if (names.empty())
+        {
+            usage_error("%lazy resolve needs names, or --all");
+        }
+        if (names.size() == 1 && names[0] == "--all")
+        {
+            m_engine.resolve_all("%lazy resolve");
+            return;
+        }
+        const auto not_pending = m_engine.resolve_names(names, "%lazy resolve");
+        for (const auto& name : not_pending)
+        {
+            py::print("xlazy: '" + name + "' is not a pending import; nothing to resolve.");
+        }
+    }
+
+    void lazy_magics::mode(const std::vector<std::string>& arguments)
+    {
+        if (arguments.size() > 1)
+        {
+            usage_error("%lazy mode takes one of " + lazy_mode_choices());
+        }
+        if (arguments.size() == 1)
+        {
+            auto mode = parse_lazy_mode(arguments[0]);
+            if (!mode)
+            {
+                usage_error("unknown lazy mode '" + arguments[0] + "'; choose one of " + lazy_mode_choices());
+            }
+            m_engine.policy().set_mode(*mode);
+        }
+        py::print("lazy mode: " + to_string(m_engine.policy().mode()));
+    }
+
+    void lazy_magics::exclude(const std::vector<std::string>& modules)
+    {
+        for (const auto& module : modules)
+        {
+            m_engine.policy().exclude(module);
+        }
+        if (!modules.empty())
+        {
+            return;
+        }
+        std::ostringstream text;
+        text << "Always imported eagerly (a module covers its submodules):\n";
+        for (const auto& entry : m_engine.policy().exclusions())
+        {
+            text << "  " << entry.module << ": " << entry.reason << "\n";
+        }
+        py::print(text.str(), "end"_a = "");
+    }
+
+    void lazy_magics::include(const std::vector<std::string>& modules)
+    {
+        if (modules.empty())
+        {
+            usage_error("%lazy include needs module names");
+        }
+        for (const auto& module : modules)
+        {
+            if (!m_engine.policy().include(module))
+            {
+                py::print("xlazy: '" + module + "' was not excluded.");
+            }
+        }
+    }
+
+    py::object lazy_magics::run(const std::string& line)
+    {
+        std::vector<std::string> words;
+        try
+        {
+            words = split_words(line);
+        }
+        catch (py::error_already_set& error)
+        {
+            usage_error(std::string("cannot read the arguments: ") + py::str(error.value()).cast<std::string>());
+        }
+        if (words.empty() || words[0] == "-h" || words[0] == "--help" || words[0] == "help")
+        {
+            py::print(usage(), "end"_a = "");
+            return py::none();
+        }
+        const std::string command = words[0];
+        const std::vector<std::string> rest(words.begin() + 1, words.end());
+        if (command == "status")
+        {
+            if (rest.size() > 1 || (rest.size() == 1 && rest[0] != "--json"))
+            {
+                usage_error("%lazy status takes only --json");
+            }
+            return status(!rest.empty());
+        }
+        if (command == "resolve")
+        {
+            resolve(rest);
+        }
+        else if (command == "mode")
+        {
+            mode(rest);
+        }
+        else if (command == "exclude")
+        {
+            exclude(rest);
+        }
+        else if (command == "include")
+        {
+            include(rest);
+        }
+        else
+        {
+            usage_error("unknown %lazy command '" + command + "'");
+        }
+        return py::none();
+    }
+
+    void lazy_magics::register_with(py::object shell)
+    {
+        m_shell = shell;
+        py::object lazy = py::cpp_function([this](const std::string& line) { return run(line); }, py::name("lazy"),
+                                           py::doc(usage().c_str()));
+        shell.attr("register_magic_function")(lazy, "line", "lazy");
+        // Cells typed with %%eager are rewritten by the engine before IPython gets here; this
+        // serves programs that call run_cell_magic('eager', ...) themselves.
+        py::object eager = py::cpp_function(
+            [this](const std::string&, const std::string& cell)
+            {
+                deferral_policy& policy = m_engine.policy();
+                struct restore_mode
+                {
+                    deferral_policy& policy;
+                    lazy_mode mode;
+                    ~restore_mode() { policy.set_mode(mode); }
+                } restore{policy, policy.mode()};
+                policy.set_mode(lazy_mode::off);
+                m_shell.attr("run_cell")(cell, "store_history"_a = false);
+            },
+            py::name("eager"), py::doc("%%eager: run this cell with every import eager."));
+        shell.attr("register_magic_function")(eager, "cell", "eager");
+    }
+}

@@ -1,0 +1,285 @@
+// The engine's semantics, one behaviour per test, on cells run as IPython runs them.
+#include <thread>
+
+#include "engine_fixture.hpp"
+
+#include "engine/placeholder.hpp"
+
+namespace py = pybind11;
+using xlazy::import_state;
+
+TEST_F(engine_test, top_level_import_is_bound_but_not_run)
+{
+    write_module("heavy.py", "ran(__name__)\nvalue = 41\n");
+    EXPECT_EQ(run_cell("import heavy"), "");
+    EXPECT_FALSE(module_ran("heavy"));
+    EXPECT_EQ(value("heavy"), "<pending import of 'heavy' from cell [1]>");
+    EXPECT_EQ(entry_named("heavy").state, import_state::pending);
+}
+
+TEST_F(engine_test, a_later_cell_reading_the_name_gets_the_real_module)
+{
+    write_module("heavy.py", "ran(__name__)\nvalue = 41\n");
+    run_cell("import heavy as h");
+    EXPECT_EQ(run_cell("import sys, types\n"
+                       "assert type(h) is types.ModuleType\n"
+                       "assert h is sys.modules['heavy']\n"
+                       "answer = h.value + 1"),
+              "");
+    EXPECT_EQ(value("answer"), "42");
+    EXPECT_EQ(entry_named("h").state, import_state::resolved);
+    EXPECT_EQ(entry_named("h").resolved_by, "cell [2]");
+    EXPECT_NE(std::find(entry_named("h").modules_loaded.begin(), entry_named("h").modules_loaded.end(), "heavy"),
+              entry_named("h").modules_loaded.end());
+}
+
+TEST_F(engine_test, unused_import_is_never_run)
+{
+    write_module("heavy.py", "ran(__name__)\n");
+    run_cell("import heavy");
+    run_cell("x = 1");
+    run_cell("y = x + 1");
+    EXPECT_FALSE(module_ran("heavy"));
+    EXPECT_FALSE(py::module_::import("sys").attr("modules").contains("heavy"));
+}
+
+TEST_F(engine_test, missing_module_fails_at_the_import_line_with_pythons_message)
+{
+    EXPECT_EQ(run_cell("import no_such_module_anywhere"), "ModuleNotFoundError");
+    EXPECT_EQ(last_error_message, "No module named 'no_such_module_anywhere'");
+    EXPECT_FALSE(user_ns.contains("no_such_module_anywhere"));
+}
+
+TEST_F(engine_test, missing_submodule_fails_at_the_import_line)
+{
+    write_module("pkg/__init__.py", "ran(__name__)\n");
+    EXPECT_EQ(run_cell("import pkg.missing"), "ModuleNotFoundError");
+    EXPECT_EQ(last_error_message, "No module named 'pkg.missing'");
+}
+
+TEST_F(engine_test, import_used_later_in_the_same_cell_runs_at_once)
+{
+    write_module("heavy.py", "ran(__name__)\nvalue = 1\n");
+    EXPECT_EQ(run_cell("import heavy\nresult = heavy.value"), "");
+    EXPECT_TRUE(module_ran("heavy"));
+    EXPECT_EQ(entry_named("heavy").state, import_state::eager);
+    EXPECT_EQ(entry_named("heavy").reason, "used later in the same cell");
+}
+
+TEST_F(engine_test, imports_inside_compound_statements_stay_eager)
+{
+    write_module("in_if.py", "ran(__name__)\n");
+    write_module("in_try.py", "ran(__name__)\n");
+    write_module("in_with.py", "ran(__name__)\n");
+    write_module("in_loop.py", "ran(__name__)\n");
+    run_cell("if True:\n    import in_if\n"
+             "try:\n    import in_try\nexcept ImportError:\n    pass\n"
+             "import contextlib\nwith contextlib.nullcontext():\n    import in_with\n"
+             "for _ in range(1):\n    import in_loop\n");
+    for (const char* name : {"in_if", "in_try", "in_with", "in_loop"})
+    {
+        EXPECT_TRUE(module_ran(name)) << name;
+    }
+}
+
+TEST_F(engine_test, import_inside_a_function_runs_when_called)
+{
+    write_module("inner.py", "ran(__name__)\nvalue = 3\n");
+    run_cell("def use():\n    import inner\n    return inner.value");
+    EXPECT_FALSE(module_ran("inner"));
+    run_cell("result = use()");
+    EXPECT_EQ(value("result"), "3");
+}
+
+TEST_F(engine_test, from_import_of_a_class_works_with_isinstance)
+{
+    write_module("shapes.py", "ran(__name__)\nclass Circle:\n    pass\n");
+    run_cell("from shapes import Circle");
+    EXPECT_FALSE(module_ran("shapes"));
+    run_cell("c = Circle()\nok = isinstance(c, Circle)");
+    EXPECT_EQ(value("ok"), "True");
+    EXPECT_EQ(value("type(Circle).__name__"), "'type'");
+}
+
+TEST_F(engine_test, star_and_future_imports_are_not_deferred)
+{
+    write_module("stars.py", "ran(__name__)\nshine = 1\n");
+    EXPECT_EQ(run_cell("from __future__ import annotations\nfrom stars import *"), "");
+    EXPECT_TRUE(module_ran("stars"));
+    EXPECT_EQ(value("shine"), "1");
+    EXPECT_EQ(entry_named("*").reason, "`import *` needs the module's names now");
+}
+
+TEST_F(engine_test, already_imported_module_binds_at_once)
+{
+    run_cell("import os");
+    EXPECT_EQ(value("type(os).__name__"), "'module'");
+    EXPECT_EQ(entry_named("os").state, import_state::eager);
+    EXPECT_EQ(entry_named("os").reason, "already imported");
+}
+
+TEST_F(engine_test, excluded_module_is_imported_eagerly_with_the_reason)
+{
+    write_module("registers.py", "ran(__name__)\n");
+    engine->policy().exclude("registers");
+    run_cell("import registers");
+    EXPECT_TRUE(module_ran("registers"));
+    EXPECT_EQ(entry_named("registers").state, import_state::eager);
+    EXPECT_EQ(entry_named("registers").reason, "excluded (registers): excluded by you");
+}
+
+TEST_F(engine_test, exclusion_covers_submodules_and_can_be_lifted)
+{
+    engine->policy().exclude("pkg");
+    EXPECT_TRUE(engine->policy().exclusion_reason("pkg.sub.deep"));
+    EXPECT_FALSE(engine->policy().exclusion_reason("pkgother"));
+    EXPECT_TRUE(engine->policy().include("pkg"));
+    EXPECT_FALSE(engine->policy().exclusion_reason("pkg.sub"));
+    EXPECT_FALSE(engine->policy().include("pkg"));
+}
+
+TEST_F(engine_test, names_are_resolved_through_functions_defined_earlier)
+{
+    write_module("heavy.py", "ran(__name__)\nvalue = 5\n");
+    run_cell("import heavy");
+    run_cell("def helper():\n    return heavy.value\n"
+             "def outer():\n    return helper() * 2");
+    EXPECT_FALSE(module_ran("heavy"));
+    run_cell("result = outer()");
+    EXPECT_EQ(value("result"), "10");
+    EXPECT_EQ(entry_named("heavy").resolved_by, "cell [3]");
+}
+
+TEST_F(engine_test, names_are_resolved_through_methods_of_earlier_classes)
+{
+    write_module("heavy.py", "ran(__name__)\nvalue = 7\n");
+    run_cell("import heavy");
+    run_cell("class Model:\n    def score(self):\n        return heavy.value\nm = Model()");
+    EXPECT_FALSE(module_ran("heavy"));
+    run_cell("result = m.score()");
+    EXPECT_EQ(value("result"), "7");
+    EXPECT_EQ(entry_named("heavy").resolved_by, "cell [3]");
+}
+
+TEST_F(engine_test, isinstance_checks_on_a_pending_name_do_not_import_it)
+{
+    write_module("heavy.py", "ran(__name__)\n");
+    run_cell("import heavy");
+    EXPECT_EQ(run_cell("import types\nchecked = isinstance(globals()['heavy'], types.FunctionType)"), "");
+    EXPECT_EQ(value("checked"), "False");
+    EXPECT_FALSE(module_ran("heavy"));
+}
+
+TEST_F(engine_test, use_the_analysis_cannot_see_resolves_on_first_use)
+{
+    write_module("heavy.py", "ran(__name__)\nvalue = 9\n");
+    run_cell("import heavy");
+    EXPECT_EQ(run_cell("result = eval('heav' + 'y').value"), "");
+    EXPECT_EQ(value("result"), "9");
+    EXPECT_EQ(entry_named("heavy").resolved_by, "first use in cell [2]");
+    EXPECT_EQ(value("type(heavy).__name__"), "'module'");
+}
+
+TEST_F(engine_test, failed_resolve_raises_the_original_error_with_a_note_and_stays_pending)
+{
+    write_module("broken.py", "ran(__name__)\nraise ValueError('bad configuration')\n");
+    run_cell("x = 1\nimport broken");
+    EXPECT_EQ(run_cell("broken.anything"), "ValueError");
+    EXPECT_EQ(last_error_message, "bad configuration");
+    EXPECT_NE(last_error_notes.find("`import broken` (cell [1], line 2)"), std::string::npos) << last_error_notes;
+    EXPECT_EQ(entry_named("broken").state, import_state::failed);
+    EXPECT_TRUE(xlazy::is_placeholder(user_ns["broken"]));
+
+    write_module("broken.py", "ran(__name__)\nfixed = True\n");
+    EXPECT_EQ(run_cell("ok = broken.fixed"), "");
+    EXPECT_EQ(value("ok"), "True");
+    EXPECT_EQ(entry_named("broken").state, import_state::resolved);
+}
+
+TEST_F(engine_test, keyboard_interrupt_during_resolve_leaves_things_consistent)
+{
+    write_module("slow.py", "ran(__name__)\nraise KeyboardInterrupt\n");
+    run_cell("import slow");
+    EXPECT_EQ(run_cell("slow.x"), "KeyboardInterrupt");
+    EXPECT_FALSE(py::module_::import("sys").attr("modules").contains("slow"));
+    EXPECT_TRUE(xlazy::is_placeholder(user_ns["slow"]));
+    EXPECT_EQ(entry_named("slow").state, import_state::failed);
+}
+
+TEST_F(engine_test, rebinding_or_deleting_a_pending_name_drops_it)
+{
+    write_module("one.py", "ran(__name__)\n");
+    write_module("two.py", "ran(__name__)\n");
+    run_cell("import one\nimport two");
+    run_cell("one = 'mine'\ndel two");
+    EXPECT_EQ(entry_named("one").state, import_state::dropped);
+    EXPECT_EQ(entry_named("one").reason, "rebound in cell [2]");
+    EXPECT_EQ(entry_named("two").reason, "deleted in cell [2]");
+    EXPECT_FALSE(module_ran("one"));
+    EXPECT_FALSE(module_ran("two"));
+    EXPECT_EQ(value("one"), "'mine'");
+}
+
+TEST_F(engine_test, importing_the_same_thing_twice_is_idempotent)
+{
+    write_module("heavy.py", "ran(__name__)\n");
+    run_cell("import heavy");
+    run_cell("import heavy");
+    EXPECT_EQ(engine->imports().listed().size(), 1u);
+    EXPECT_EQ(engine->imports().pending_ids().size(), 1u);
+}
+
+TEST_F(engine_test, two_submodules_of_one_package_are_both_imported)
+{
+    write_module("pkg/__init__.py", "ran(__name__)\n");
+    write_module("pkg/left.py", "ran(__name__)\nside = 'L'\n");
+    write_module("pkg/right.py", "ran(__name__)\nside = 'R'\n");
+    run_cell("import pkg.left\nimport pkg.right");
+    EXPECT_FALSE(module_ran("pkg"));
+    run_cell("sides = pkg.left.side + pkg.right.side");
+    EXPECT_EQ(value("sides"), "'LR'");
+}
+
+TEST_F(engine_test, eager_cell_magic_runs_imports_at_once)
+{
+    write_module("heavy.py", "ran(__name__)\n");
+    run_cell("get_ipython().run_cell_magic('eager', '', 'import heavy\\n')");
+    EXPECT_TRUE(module_ran("heavy"));
+    EXPECT_EQ(entry_named("heavy").reason, "%%eager cell");
+}
+
+TEST_F(engine_test, off_mode_leaves_imports_alone)
+{
+    write_module("heavy.py", "ran(__name__)\n");
+    engine->policy().set_mode(xlazy::lazy_mode::off);
+    run_cell("import heavy");
+    EXPECT_TRUE(module_ran("heavy"));
+    EXPECT_TRUE(engine->imports().listed().empty());
+}
+
+TEST_F(engine_test, two_threads_touching_one_pending_name_get_one_module)
+{
+    write_module("slowly.py", "ran(__name__)\nimport time\ntime.sleep(0.2)\n");
+    run_cell("import slowly");
+    EXPECT_EQ(run_cell("import threading\n"
+                       "seen = []\n"
+                       "def touch():\n"
+                       "    seen.append(globals()['slowly'].__name__ and __import__('sys').modules['slowly'])\n"
+                       "workers = [threading.Thread(target=touch) for _ in range(2)]\n"
+                       "[w.start() for w in workers]\n"
+                       "[w.join() for w in workers]\n"),
+              "");
+    EXPECT_EQ(value("len(seen) == 2 and seen[0] is seen[1]"), "True");
+    py::list executed = py::module_::import("builtins").attr("executed_modules");
+    EXPECT_EQ(executed.attr("count")("slowly").cast<int>(), 1);
+}
+
+TEST_F(engine_test, reset_clears_the_listed_imports)
+{
+    write_module("heavy.py", "ran(__name__)\n");
+    run_cell("import heavy");
+    user_ns.clear();
+    engine->forget_all();
+    EXPECT_TRUE(engine->imports().listed().empty());
+    EXPECT_TRUE(engine->imports().pending_ids().empty());
+}

@@ -1,0 +1,215 @@
+"""Deferred imports as a notebook user meets them, module by module, through the kernel."""
+import textwrap
+
+import pytest
+
+from conftest import Kernel, plain_traceback
+
+PROBES = {
+    "probe_plain.py": "VALUE = 'plain'\n",
+    "probe_other.py": "VALUE = 'other'\n",
+    "probe_pkg/__init__.py": "NAME = 'pkg'\n",
+    "probe_pkg/left.py": "SIDE = 'L'\n",
+    "probe_pkg/right.py": "SIDE = 'R'\n",
+    "probe_shapes.py": "class Circle:\n    radius = 1\n",
+    "probe_printing.py": "print('probe_printing ran')\n",
+}
+
+
+@pytest.fixture
+def lazy(tmp_path):
+    """A kernel whose PYTHONPATH holds small modules nobody has imported yet."""
+    for relative, source in PROBES.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+    running = Kernel(env={"PYTHONPATH": str(tmp_path)})
+    running.probe_dir = tmp_path
+    yield running
+    running.shutdown()
+
+
+def imported(kernel, module):
+    return kernel.value(f"__import__('sys').modules.get({module!r}) is not None") == "True"
+
+
+def status(kernel):
+    result = kernel.execute("%lazy status --json")
+    assert result.status == "ok", result
+    return {entry["name"]: entry for entry in eval(result.text)["imports"]}
+
+
+@pytest.mark.parametrize(
+    "statement, name, module",
+    [
+        ("import probe_plain", "probe_plain", "probe_plain"),
+        ("import probe_pkg.left", "probe_pkg", "probe_pkg.left"),
+        ("import probe_pkg.left as side", "side", "probe_pkg.left"),
+        ("from probe_shapes import Circle", "Circle", "probe_shapes"),
+        ("from probe_shapes import Circle as Round", "Round", "probe_shapes"),
+        ("lazy import probe_plain", "probe_plain", "probe_plain"),
+        ("lazy from probe_shapes import Circle", "Circle", "probe_shapes"),
+    ],
+)
+def test_top_level_import_forms_are_deferred(lazy, statement, name, module):
+    assert lazy.execute(statement).status == "ok"
+    assert not imported(lazy, module)
+    entry = status(lazy)[name]
+    assert entry["state"] == "pending"
+    assert entry["module"] == module
+
+
+def test_several_names_in_one_statement_are_each_deferred(lazy):
+    lazy.execute("import probe_plain, probe_other as other")
+    entries = status(lazy)
+    assert entries["probe_plain"]["state"] == entries["other"]["state"] == "pending"
+    assert lazy.value("other.VALUE") == "'other'"
+    assert not imported(lazy, "probe_plain")
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "def load():\n    import probe_plain\nload()",
+        "class Holder:\n    import probe_plain",
+        "for _ in range(1):\n    import probe_plain",
+        "if True:\n    import probe_plain",
+        "try:\n    import probe_plain\nexcept ImportError:\n    pass",
+        "import contextlib\nwith contextlib.nullcontext():\n    import probe_plain",
+        "from probe_plain import *",
+        "%%eager\nimport probe_plain",
+    ],
+)
+def test_imports_outside_the_cell_top_level_or_marked_eager_run_at_once(lazy, cell):
+    assert lazy.execute(cell).status == "ok"
+    assert imported(lazy, "probe_plain")
+
+
+def test_already_imported_modules_are_bound_at_once(lazy):
+    lazy.execute("import json")
+    assert lazy.value("type(json).__name__") == "'module'"
+    assert status(lazy)["json"]["reason"] == "already imported"
+
+
+def test_future_import_still_works(lazy):
+    assert lazy.execute("from __future__ import annotations\nimport probe_plain").status == "ok"
+    assert not imported(lazy, "probe_plain")
+
+
+def test_missing_module_fails_at_its_import_line_with_pythons_message(lazy):
+    result = lazy.execute("x = 1\nimport probe_missing_module")
+    assert result.reply["ename"] == "ModuleNotFoundError"
+    assert result.reply["evalue"] == "No module named 'probe_missing_module'"
+    assert "----> 2 import probe_missing_module" in plain_traceback(result.reply)
+
+
+def test_names_are_the_real_objects_when_a_cell_runs(lazy):
+    lazy.execute("import probe_plain\nfrom probe_shapes import Circle")
+    checks = "import sys, types\n(type(probe_plain) is types.ModuleType, probe_plain is sys.modules['probe_plain'], isinstance(Circle(), Circle), type(Circle) is type)"
+    assert lazy.value(checks) == "(True, True, True, True)"
+
+
+def test_names_reached_through_earlier_functions_are_resolved_before_the_cell(lazy):
+    lazy.execute("import probe_plain")
+    lazy.execute("def describe():\n    return probe_plain.VALUE")
+    assert not imported(lazy, "probe_plain")
+    assert lazy.value("describe()") == "'plain'"
+    entry = status(lazy)["probe_plain"]
+    assert entry["resolved_by"] == "cell [4]"  # cell 3 checked sys.modules
+
+
+def test_eval_and_globals_use_the_placeholder_which_resolves_itself(lazy):
+    lazy.execute("import probe_plain")
+    assert lazy.value("repr(globals()['probe_plain'])") == "\"<pending import of 'probe_plain' from cell [1]>\""
+    assert lazy.value("eval('probe_' + 'plain').VALUE") == "'plain'"
+    assert lazy.value("type(probe_plain).__name__") == "'module'"
+    assert status(lazy)["probe_plain"]["resolved_by"] == "first use in cell [3]"
+
+
+def test_unused_import_is_never_executed(lazy):
+    result = lazy.execute("import probe_printing")
+    lazy.execute("x = 2")
+    assert "probe_printing ran" not in result.stdout
+    assert not imported(lazy, "probe_printing")
+
+
+def test_failing_import_raises_in_the_cell_that_needs_it_and_stays_pending(lazy):
+    broken = lazy.probe_dir / "probe_broken.py"
+    broken.write_text("raise RuntimeError('needs a GPU')\n")
+    assert lazy.execute("import probe_broken").status == "ok"
+    result = lazy.execute("probe_broken.run()")
+    assert result.reply["ename"] == "RuntimeError"
+    assert result.reply["evalue"] == "needs a GPU"
+    shown = plain_traceback(result.reply)
+    assert "`import probe_broken` (cell [1], line 1)" in shown
+    assert status(lazy)["probe_broken"]["state"] == "failed"
+    broken.write_text("def run():\n    return 'fixed'\n")
+    assert lazy.value("probe_broken.run()") == "'fixed'"
+
+
+def test_rebinding_and_deleting_drop_pending_imports(lazy):
+    lazy.execute("import probe_plain\nimport probe_other")
+    lazy.execute("probe_plain = 3\ndel probe_other")
+    entries = status(lazy)
+    assert entries["probe_plain"]["state"] == "dropped"
+    assert entries["probe_other"]["reason"] == "deleted in cell [2]"
+    assert not imported(lazy, "probe_plain")
+
+
+def test_importing_twice_is_idempotent(lazy):
+    lazy.execute("import probe_plain")
+    lazy.execute("import probe_plain")
+    names = [entry["name"] for entry in eval(lazy.execute("%lazy status --json").text)["imports"]]
+    assert names.count("probe_plain") == 1
+
+
+def test_reset_clears_the_registry(lazy):
+    lazy.execute("import probe_plain")
+    lazy.execute("%reset -f")
+    assert eval(lazy.execute("%lazy status --json").text)["imports"] == []
+
+
+def test_completion_resolves_the_pending_name_and_records_why(lazy):
+    lazy.execute("import probe_pkg.left")
+    reply = lazy.request(lambda client: client.complete("probe_pkg.left.SI", 17))
+    assert "probe_pkg.left.SIDE" in reply["matches"] or "SIDE" in reply["matches"]
+    assert status(lazy)["probe_pkg"]["resolved_by"] == "completion"
+
+
+def test_inspection_resolves_the_pending_name(lazy):
+    lazy.execute("from probe_shapes import Circle")
+    reply = lazy.request(lambda client: client.inspect("Circle", 6))
+    assert reply["found"] is True
+    assert "class" in reply["data"]["text/plain"].lower()
+    assert status(lazy)["Circle"]["resolved_by"] == "inspection"
+
+
+def test_two_submodules_of_a_pending_package_are_both_available(lazy):
+    lazy.execute("import probe_pkg.left\nimport probe_pkg.right")
+    assert lazy.value("probe_pkg.left.SIDE + probe_pkg.right.SIDE") == "'LR'"
+
+
+def test_lazy_mode_off_imports_eagerly(tmp_path):
+    (tmp_path / "probe_plain.py").write_text("print('ran now')\n")
+    kernel = Kernel(["--lazy-mode=off"], env={"PYTHONPATH": str(tmp_path)})
+    try:
+        assert kernel.execute("import probe_plain").stdout == "ran now\n"
+    finally:
+        kernel.shutdown()
+
+
+def test_xlazy_exclude_makes_modules_eager_from_the_start(tmp_path):
+    (tmp_path / "probe_plain.py").write_text("print('ran now')\n")
+    kernel = Kernel(env={"PYTHONPATH": str(tmp_path), "XLAZY_EXCLUDE": "json, probe_plain"})
+    try:
+        assert kernel.execute("import probe_plain").stdout == "ran now\n"
+        assert "probe_plain: excluded by you" in kernel.execute("%lazy exclude").stdout
+    finally:
+        kernel.shutdown()
+
+
+def test_numpy_works_as_usual(lazy):
+    lazy.execute("import numpy as np")
+    assert not imported(lazy, "numpy")
+    assert lazy.value("np.arange(10).sum()") == "45"
+    assert lazy.value("import sys; np is sys.modules['numpy']") == "True"
