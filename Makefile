@@ -26,6 +26,7 @@ test: build
 
 bench: build
 	JUPYTER_PATH=$(abspath $(BUILD))/share/jupyter $(PYTHON) tests/bench/startup.py
+	JUPYTER_PATH=$(abspath $(BUILD))/share/jupyter $(PYTHON) tests/bench/notebooks.py --plot $(BUILD)/bench-notebooks.png
 
 clean:
 	rm -rf $(BUILD)

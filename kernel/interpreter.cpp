@@ -157,6 +157,7 @@ namespace xlazy
                 m_history.begin_cell(execution_counter);
                 {
                     py::gil_scoped_acquire gil;
+                    m_output->begin_cells();
                     m_engine->begin_cell(execution_counter);
                 }
                 nl::json reply;

@@ -238,6 +238,15 @@ namespace xlazy
         return 0;
     }
 
+    void output_capture::begin_cells()
+    {
+        if (!m_cells_started)
+        {
+            drain();
+            m_cells_started = true;
+        }
+    }
+
     void output_capture::drain()
     {
         std::fflush(nullptr);
@@ -254,6 +263,19 @@ namespace xlazy
         {
             if (taken[i].empty())
             {
+                continue;
+            }
+            if (!m_cells_started)
+            {
+                for (std::size_t written = 0; written < taken[i].size();)
+                {
+                    ssize_t count = ::write(m_terminal_fd, taken[i].data() + written, taken[i].size() - written);
+                    if (count <= 0 && errno != EINTR)
+                    {
+                        break;
+                    }
+                    written += count > 0 ? static_cast<std::size_t>(count) : 0;
+                }
                 continue;
             }
             std::string text = m_streams[i].decoder.attr("decode")(py::bytes(taken[i])).cast<std::string>();

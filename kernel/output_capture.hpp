@@ -41,6 +41,10 @@ namespace xlazy
         // Publishes everything written so far, C stdio buffers included. Main thread, GIL held.
         void drain();
 
+        // Called as the first cell starts: what was written before (xeus's banner, start-up
+        // warnings) belongs to the kernel's log, not to the user's first cell.
+        void begin_cells();
+
     private:
         struct captured_stream
         {
@@ -64,5 +68,6 @@ namespace xlazy
         captured_stream m_streams[2];
         std::mutex m_mutex; // guards pipe reads and the pending text
         std::atomic<bool> m_flush_scheduled{false};
+        bool m_cells_started = false;
     };
 }

@@ -139,8 +139,9 @@ namespace xlazy
                 {
                     binding.eager_reason = statement_reason;
                 }
-                else if (auto excluded = exclusion_reason(binding.module))
+                else if (auto excluded = exclusion_reason(from_import ? binding.module + "." + imported : binding.module))
                 {
+                    // For `from a import b`, b may be the excluded submodule a.b itself.
                     binding.eager_reason = excluded;
                 }
                 else if (names_read_later.count(binding.name) > 0)

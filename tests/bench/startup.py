@@ -14,24 +14,10 @@ adds about 0.2 s of settle time that would swamp the differences we measure.
 import argparse
 import json
 import os
-import queue
-import secrets
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 
-import zmq
-import zmq.asyncio
-from jupyter_client.blocking import BlockingKernelClient
-from jupyter_client.connect import write_connection_file
-from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-POLL_INTERVAL_S = 0.05
-START_TIMEOUT_S = 60
-SHUTDOWN_TIMEOUT_S = 10
+from kernels import launch, variants, zmq_context
 
 
 def parse_args():
@@ -46,95 +32,12 @@ def parse_args():
     return parser.parse_args()
 
 
-def kernel_argv(specs, name):
-    try:
-        return specs.get_kernel_spec(name).argv
-    except NoSuchKernel:
-        sys.exit(f"error: no '{name}' kernelspec found; set JUPYTER_PATH "
-                 f"(e.g. to build/share/jupyter)"
-                 + (" or pass --xlazy PROGRAM" if name == "xlazy" else ""))
-
-
-def variants(xlazy_program):
-    specs = KernelSpecManager()
-    if xlazy_program:
-        xlazy = [xlazy_program, "-f", "{connection_file}"]
-    else:
-        xlazy = kernel_argv(specs, "xlazy")
-    return {
-        "xlazy": xlazy,
-        "xlazy-off": xlazy + ["--lazy-mode=off"],
-        "ipykernel": kernel_argv(specs, "python3"),
-    }
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024  # reported in kB
-    raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
 def measure_start(argv, context, workdir):
     """Launch one kernel, return (ms until kernel_info_reply, RSS MiB)."""
-    connection_file, _ = write_connection_file(
-        fname=os.path.join(workdir, "kernel.json"),
-        key=secrets.token_hex(32).encode())
-    argv = [arg.replace("{connection_file}", connection_file) for arg in argv]
-
-    # The client connects before the kernel exists, so its own set-up is not
-    # counted; zmq keeps retrying the connection until the kernel binds.
-    client = BlockingKernelClient(context=context)
-    client.load_connection_file(connection_file)
-    client.start_channels(iopub=False, stdin=False, hb=False)
-    stderr_path = os.path.join(workdir, "stderr")
-    with open(stderr_path, "wb") as stderr:
-        start = time.perf_counter()
-        # A session of its own lets us kill anything the kernel spawned.
-        kernel = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=stderr,
-                                  start_new_session=True)
-    try:
-        elapsed_ms = wait_for_kernel_info(client, kernel, start, stderr_path)
-        rss = rss_mib(kernel.pid)
-        client.shutdown()
-        kernel.wait(SHUTDOWN_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        pass  # a slow shutdown is not what we measure; the kill below ends it
-    finally:
-        if kernel.poll() is None:
-            os.killpg(kernel.pid, signal.SIGKILL)
-            kernel.wait()
-        client.stop_channels()
-        os.remove(connection_file)
+    with launch(argv, context, workdir) as kernel:
+        elapsed_ms = kernel.wait_for_kernel_info()
+        rss = kernel.status_mib("VmRSS")
     return elapsed_ms, rss
-
-
-def wait_for_kernel_info(client, kernel, start, stderr_path):
-    # Requests sent before the kernel is listening can be lost, so keep
-    # asking; any reply to one of our requests ends the wait.
-    sent = set()
-    while time.perf_counter() - start < START_TIMEOUT_S:
-        if kernel.poll() is not None:
-            raise RuntimeError(f"{kernel.args[0]} exited with code "
-                               f"{kernel.returncode}:\n{tail(stderr_path)}")
-        sent.add(client.kernel_info())
-        deadline = time.perf_counter() + POLL_INTERVAL_S
-        while (remaining := deadline - time.perf_counter()) > 0:
-            try:
-                reply = client.get_shell_msg(timeout=remaining)
-            except queue.Empty:
-                break
-            if reply["parent_header"].get("msg_id") in sent:
-                return (time.perf_counter() - start) * 1000
-    raise RuntimeError(f"{kernel.args[0]} did not answer kernel_info within "
-                       f"{START_TIMEOUT_S} s:\n{tail(stderr_path)}")
-
-
-def tail(path, lines=20):
-    with open(path, errors="replace") as f:
-        return "".join(f.readlines()[-lines:])
 
 
 def report(samples, rounds, load):
@@ -160,10 +63,7 @@ def main():
     load = os.getloadavg()
     samples = {name: [] for name in names}
 
-    context = zmq.asyncio.Context()
-    # zmq retries a refused connection after RECONNECT_IVL plus up to as much
-    # again of random jitter; the default 100 ms would dominate the timings.
-    context.setsockopt(zmq.RECONNECT_IVL, 5)
+    context = zmq_context()
     with tempfile.TemporaryDirectory(prefix="xlazy-bench-") as workdir:
         # An untimed launch of each variant first, so that no timed round
         # pays for a cold disk cache.

@@ -128,6 +128,22 @@ TEST_F(engine_test, excluded_module_is_imported_eagerly_with_the_reason)
     EXPECT_EQ(entry_named("registers").reason, "excluded (registers): excluded by you");
 }
 
+TEST_F(engine_test, excluded_submodule_named_in_a_from_import_is_eager)
+{
+    write_module("kit/__init__.py", "ran(__name__)\n");
+    write_module("kit/enable_feature.py", "ran(__name__)\n");
+    engine->policy().exclude("kit.enable_feature");
+    run_cell("from kit import enable_feature");
+    EXPECT_TRUE(module_ran("kit.enable_feature"));
+    EXPECT_EQ(entry_named("enable_feature").state, import_state::eager);
+}
+
+TEST_F(engine_test, default_exclusions_are_imported_eagerly)
+{
+    EXPECT_TRUE(engine->policy().exclusion_reason("sklearn.experimental.enable_iterative_imputer"));
+    EXPECT_TRUE(engine->policy().exclusion_reason("this"));
+}
+
 TEST_F(engine_test, exclusion_covers_submodules_and_can_be_lifted)
 {
     engine->policy().exclude("pkg");

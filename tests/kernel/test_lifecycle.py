@@ -19,9 +19,13 @@ def test_input_without_stdin_support_is_an_error_not_a_hang(kernel):
 
 
 def interrupt_busy_loop(kernel, interrupt):
-    msg_id = kernel.client.execute("started = True\nwhile True:\n    pass")
-    kernel.wait_until_busy()
-    time.sleep(0.5)
+    msg_id = kernel.client.execute("started = True\nprint('looping', flush=True)\nwhile True:\n    pass")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # interrupt only once the loop really runs
+        message = kernel.client.get_iopub_msg(timeout=30)
+        if message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream":
+            break
+    time.sleep(0.2)
     interrupt()
     return kernel.shell_reply(msg_id)
 
