@@ -135,6 +135,15 @@ namespace xlazy
                 shell.attr("last_error") =
                     py::list(py::make_tuple(etype.attr("__name__"), py::str(evalue), stb));
             });
+        // IPython prints a UsageError (bad magic arguments) without a traceback; ipykernel
+        // still answers the cell with status "error", which stops "Run All".
+        py::object show_usage_error = shell.attr("show_usage_error");
+        shell.attr("show_usage_error") = py::cpp_function(
+            [shell, show_usage_error](py::object error)
+            {
+                show_usage_error(error);
+                shell.attr("last_error") = py::list(py::make_tuple("UsageError", py::str(error), py::list()));
+            });
     }
 
     void interpreter::send_log_to_terminal()

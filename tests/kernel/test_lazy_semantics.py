@@ -1,5 +1,5 @@
 """Deferred imports as a notebook user meets them, module by module, through the kernel."""
-import textwrap
+import time
 
 import pytest
 
@@ -213,3 +213,35 @@ def test_numpy_works_as_usual(lazy):
     assert not imported(lazy, "numpy")
     assert lazy.value("np.arange(10).sum()") == "45"
     assert lazy.value("import sys; np is sys.modules['numpy']") == "True"
+
+
+def test_interrupt_during_a_resolve_keeps_modules_and_namespace_consistent(lazy):
+    slow = lazy.probe_dir / "probe_slow.py"
+    slow.write_text("import time\ntime.sleep(60)\nVALUE = 1\n")
+    lazy.execute("import probe_slow")
+    msg_id = lazy.client.execute("print('resolving', flush=True)\neval('probe_slow').VALUE")
+    while True:  # interrupt once the resolve is under way
+        message = lazy.client.get_iopub_msg(timeout=30)
+        if message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream":
+            break
+    time.sleep(0.3)
+    lazy.manager.interrupt_kernel()
+    reply = lazy.shell_reply(msg_id)
+    assert reply["ename"] == "KeyboardInterrupt"
+    assert not imported(lazy, "probe_slow")
+    assert lazy.value("repr(globals()['probe_slow'])").startswith("\"<pending import of 'probe_slow'")
+    slow.write_text("VALUE = 1\n")
+    assert lazy.value("probe_slow.VALUE") == "1"
+
+
+def test_threads_touching_a_pending_name_share_one_module(lazy):
+    (lazy.probe_dir / "probe_counted.py").write_text("import time, builtins\nbuiltins.probe_runs = getattr(builtins, 'probe_runs', 0) + 1\ntime.sleep(0.3)\n")
+    lazy.execute("import probe_counted")
+    code = (
+        "import threading\n"
+        "seen = []\n"
+        "workers = [threading.Thread(target=lambda: seen.append(eval('probe_counted').__name__ and __import__('sys').modules['probe_counted'])) for _ in range(3)]\n"
+        "[w.start() for w in workers]; [w.join() for w in workers]\n"
+        "len(seen), all(s is seen[0] for s in seen), probe_runs"
+    )
+    assert lazy.value(code) == "(3, True, 1)"
