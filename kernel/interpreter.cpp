@@ -6,6 +6,7 @@
 #include "history.hpp"
 #include "interrupts.hpp"
 #include "output_capture.hpp"
+#include "resolve_progress.hpp"
 #include "xlazy_config.hpp"
 
 namespace py = pybind11;
@@ -75,6 +76,9 @@ namespace xlazy
     {
         py::object shell = m_ipython_shell;
         m_engine = std::make_unique<lazy_engine>(shell.attr("user_ns"), m_options.mode, m_options.exclusions);
+        resolve_progress& progress = resolve_progress::create(std::chrono::milliseconds(500));
+        m_engine->observe_resolves([&progress](const std::vector<std::string>& modules) { progress.started(modules); },
+                                   [&progress] { progress.finished(); });
         m_engine->set_source_transformer([shell](const std::string& source)
                                          { return shell.attr("transform_cell")(source).cast<std::string>(); });
         // IPython runs every cell's syntax tree through its ast_transformers: any object

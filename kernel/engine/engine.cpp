@@ -299,6 +299,12 @@ namespace xlazy
         }
     }
 
+    void lazy_engine::observe_resolves(resolve_started started, resolve_finished finished)
+    {
+        m_resolve_started = std::move(started);
+        m_resolve_finished = std::move(finished);
+    }
+
     void lazy_engine::resolve_reachable(const py::tuple& names)
     {
         std::set<std::string> wanted;
@@ -306,14 +312,43 @@ namespace xlazy
         {
             wanted.insert(name.cast<std::string>());
         }
-        const std::string trigger = "cell [" + std::to_string(m_registry.current_cell) + "]";
+        std::vector<py::object> needed;
+        std::vector<std::string> modules;
         for (const auto& name : m_reach.reachable(std::move(wanted), m_user_ns))
         {
             py::str key(name);
             if (m_user_ns.contains(key) && is_placeholder(m_user_ns[key]))
             {
-                resolve_placeholder(m_user_ns[key], trigger);
+                needed.push_back(m_user_ns[key]);
+                for (int id : placeholder_ids(needed.back()))
+                {
+                    modules.push_back(m_registry.entry(id).module);
+                }
             }
+        }
+        if (needed.empty())
+        {
+            return;
+        }
+        struct finish
+        {
+            const resolve_finished& finished;
+            ~finish()
+            {
+                if (finished)
+                {
+                    finished();
+                }
+            }
+        } notify_finished{m_resolve_finished};
+        if (m_resolve_started)
+        {
+            m_resolve_started(modules);
+        }
+        const std::string trigger = "cell [" + std::to_string(m_registry.current_cell) + "]";
+        for (const auto& placeholder : needed)
+        {
+            resolve_placeholder(placeholder, trigger);
         }
     }
 

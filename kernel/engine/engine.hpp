@@ -45,6 +45,12 @@ namespace xlazy
         // `cursor` starts with, so that its attributes can be listed.
         void resolve_for_request(const std::string& code, int cursor, const std::string& trigger);
 
+        // Told when the imports a cell needs start and stop resolving (also on failure), so
+        // that a kernel can show what is being imported while it takes long.
+        using resolve_started = std::function<void(const std::vector<std::string>& modules)>;
+        using resolve_finished = std::function<void()>;
+        void observe_resolves(resolve_started started, resolve_finished finished);
+
         registry& imports() { return m_registry; }
         deferral_policy& policy() { return m_policy; }
 
@@ -75,5 +81,7 @@ namespace xlazy
         reach m_reach;
         std::vector<import_plan> m_plans;
         std::function<std::string(const std::string&)> m_transform_source;
+        resolve_started m_resolve_started;
+        resolve_finished m_resolve_finished;
     };
 }

@@ -245,3 +245,18 @@ def test_threads_touching_a_pending_name_share_one_module(lazy):
         "len(seen), all(s is seen[0] for s in seen), probe_runs"
     )
     assert lazy.value(code) == "(3, True, 1)"
+
+
+def test_a_long_resolve_shows_what_is_imported_then_clears_it(lazy):
+    (lazy.probe_dir / "probe_sleepy.py").write_text("import time\nfor _ in range(30):\n    time.sleep(0.05)\nVALUE = 'awake'\n")
+    lazy.execute("import probe_sleepy")
+    result = lazy.execute("probe_sleepy.VALUE")
+    kinds = [m["msg_type"] for m in result.messages if m["msg_type"] in ("display_data", "clear_output", "execute_result")]
+    assert kinds == ["display_data", "clear_output", "execute_result"]
+    assert "importing probe_sleepy" in result.displays[0]["text/plain"]
+
+
+def test_a_quick_resolve_shows_nothing(lazy):
+    lazy.execute("import probe_plain")
+    result = lazy.execute("probe_plain.VALUE")
+    assert [m["msg_type"] for m in result.messages if m["msg_type"] in ("display_data", "clear_output")] == []
