@@ -158,17 +158,24 @@ namespace xlazy
 
         PyObject* get_attribute(PyObject* self, PyObject* name)
         {
-            if (as_placeholder(self)->resolved == nullptr && PyUnicode_Check(name))
+            if (PyUnicode_Check(name))
             {
                 Py_ssize_t size = 0;
                 const char* text = PyUnicode_AsUTF8AndSize(name, &size);
                 const std::string_view attribute(text ? text : "", text ? static_cast<std::size_t>(size) : 0);
-                if (is_class_probe(attribute))
+                // Python asks a class statement's bases for this with getattr: answering it
+                // ourselves gives the class the real base (see mro_entries).
+                if (attribute == "__mro_entries__")
+                {
+                    return PyObject_GenericGetAttr(self, name);
+                }
+                const bool pending = as_placeholder(self)->resolved == nullptr;
+                if (pending && is_class_probe(attribute))
                 {
                     Py_INCREF(Py_TYPE(self));
                     return reinterpret_cast<PyObject*>(Py_TYPE(self));
                 }
-                if (is_display_probe(attribute))
+                if (pending && is_display_probe(attribute))
                 {
                     PyErr_SetObject(PyExc_AttributeError, name);
                     return nullptr;

@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "pybind11/eval.h"
 
 namespace py = pybind11;
 
@@ -85,7 +84,11 @@ namespace xlazy
         py::dict scratch;
         scratch["__builtins__"] = py::module_::import("builtins");
         scratch["__name__"] = "__main__";
-        py::exec(py::str(entry.binding), scratch);
+        // The file name is what the traceback shows for this frame.
+        const std::string origin = "<deferred import from cell [" + std::to_string(entry.cell) + "], line " +
+                                   std::to_string(entry.line) + ">";
+        py::object compile = py::module_::import("builtins").attr("compile");
+        py::module_::import("builtins").attr("exec")(compile(entry.binding, origin, "exec"), scratch);
         value = scratch[py::str(entry.name)];
     }
 

@@ -196,6 +196,36 @@ TEST_F(engine_test, use_the_analysis_cannot_see_resolves_on_first_use)
     EXPECT_EQ(value("type(heavy).__name__"), "'module'");
 }
 
+TEST_F(engine_test, every_kind_of_use_resolves_a_placeholder_reached_indirectly)
+{
+    write_module("things.py",
+                 "ran(__name__)\n"
+                 "class Base:\n    kind = 'base'\n"
+                 "numbers = [1, 2, 3]\n"
+                 "def double(x):\n    return 2 * x\n"
+                 "scale = 10\n"
+                 "table = {'a': 1}\n");
+    run_cell("from things import Base, numbers, double, scale, table");
+    // Reached only through eval, so each use meets the placeholder itself.
+    const char* uses[][2] = {
+        {"eval('double')(4)", "8"},
+        {"eval('scale') * 3", "30"},
+        {"-eval('scale')", "-10"},
+        {"list(eval('numbers'))", "[1, 2, 3]"},
+        {"2 in eval('numbers')", "True"},
+        {"len(eval('numbers'))", "3"},
+        {"eval('table')['a']", "1"},
+        {"f'{eval(\"scale\"):05d}'", "'00010'"},
+    };
+    for (const auto& use : uses)
+    {
+        EXPECT_EQ(run_cell(std::string("result = ") + use[0]), "") << use[0];
+        EXPECT_EQ(value("result"), use[1]) << use[0];
+    }
+    EXPECT_EQ(run_cell("class Derived(eval('Base')):\n    pass\nresult = Derived.__mro__[1].__name__"), "");
+    EXPECT_EQ(value("result"), "'Base'");
+}
+
 TEST_F(engine_test, failed_resolve_raises_the_original_error_with_a_note_and_stays_pending)
 {
     write_module("broken.py", "ran(__name__)\nraise ValueError('bad configuration')\n");
