@@ -42,14 +42,26 @@ namespace xlazy
             py::module_::import("IPython.display").attr("display")(bundle, "raw"_a = true);
         }
 
-        std::string clock_time(std::chrono::system_clock::time_point when)
+        std::string format_time(std::chrono::system_clock::time_point when, const char* format, bool utc)
         {
             const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-            std::tm local{};
-            localtime_r(&seconds, &local);
+            std::tm parts{};
+            utc ? gmtime_r(&seconds, &parts) : localtime_r(&seconds, &parts);
             std::ostringstream text;
-            text << std::put_time(&local, "%H:%M:%S");
+            text << std::put_time(&parts, format);
             return text.str();
+        }
+
+        // For people reading the table: the kernel's local time of day.
+        std::string clock_time(std::chrono::system_clock::time_point when)
+        {
+            return format_time(when, "%H:%M:%S", false);
+        }
+
+        // For programs reading --json.
+        std::string iso_time(std::chrono::system_clock::time_point when)
+        {
+            return format_time(when, "%Y-%m-%dT%H:%M:%SZ", true);
         }
 
         std::string html_escape(const std::string& text)
@@ -183,16 +195,6 @@ namespace xlazy
             }
             html << "</tbody></table><p>" << html_escape(footer) << "</p>";
             return html.str();
-        }
-
-        std::string iso_time(std::chrono::system_clock::time_point when)
-        {
-            const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-            std::tm utc{};
-            gmtime_r(&seconds, &utc);
-            std::ostringstream text;
-            text << std::put_time(&utc, "%Y-%m-%dT%H:%M:%SZ");
-            return text.str();
         }
 
         py::dict as_data(const deferred_import& entry)

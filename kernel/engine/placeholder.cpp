@@ -244,25 +244,17 @@ namespace xlazy
             return target ? PySequence_Contains(target.ptr, item) : -1;
         }
 
-        PyObject* instance_check(PyObject* self, PyObject* instance)
+        // isinstance(x, Pending) and issubclass(C, Pending) ask the placeholder (the second
+        // argument) through its type; the check itself runs against the real class.
+        template <int (*check)(PyObject*, PyObject*)>
+        PyObject* class_check(PyObject* self, PyObject* candidate)
         {
             resolved_ref target(self);
             if (!target)
             {
                 return nullptr;
             }
-            int result = PyObject_IsInstance(instance, target.ptr);
-            return result < 0 ? nullptr : PyBool_FromLong(result);
-        }
-
-        PyObject* subclass_check(PyObject* self, PyObject* subclass)
-        {
-            resolved_ref target(self);
-            if (!target)
-            {
-                return nullptr;
-            }
-            int result = PyObject_IsSubclass(subclass, target.ptr);
+            int result = check(candidate, target.ptr);
             return result < 0 ? nullptr : PyBool_FromLong(result);
         }
 
@@ -303,8 +295,8 @@ namespace xlazy
         PyObject* fspath(PyObject* self, PyObject*) { return unary<PyOS_FSPath>(self); }
 
         PyMethodDef methods[] = {
-            {"__instancecheck__", instance_check, METH_O, nullptr},
-            {"__subclasscheck__", subclass_check, METH_O, nullptr},
+            {"__instancecheck__", class_check<PyObject_IsInstance>, METH_O, nullptr},
+            {"__subclasscheck__", class_check<PyObject_IsSubclass>, METH_O, nullptr},
             {"__mro_entries__", mro_entries, METH_O, nullptr},
             {"__dir__", dir, METH_NOARGS, nullptr},
             {"__enter__", enter, METH_VARARGS, nullptr},
