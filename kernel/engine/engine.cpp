@@ -188,43 +188,38 @@ namespace xlazy
     {
         // The cheap half of an import: find the module's spec without running any package
         // code, so a missing module fails at its import line. Submodules are looked up in
-        // their parent's search path; a package that builds its path at import time falls
-        // back to an eager import.
+        // their parent's search path (the live __path__ once the parent is imported); a
+        // package that builds its path only when it runs falls back to an eager import.
         py::dict modules = py::module_::import("sys").attr("modules");
-        py::object path_finder = py::module_::import("importlib.machinery").attr("PathFinder");
-        py::object spec;
-        std::string prefix;
-        std::size_t start = 0;
-        while (true)
+        py::object find_top_level = py::module_::import("importlib.util").attr("find_spec");
+        py::object find_in_path = py::module_::import("importlib.machinery").attr("PathFinder").attr("find_spec");
+        py::object search_path = py::none(); // of the parent package; none for a top-level name
+        for (std::size_t dot = module.find('.');; dot = module.find('.', dot + 1))
         {
-            const std::size_t dot = module.find('.', start);
-            prefix = module.substr(0, dot);
+            const std::string prefix = module.substr(0, dot);
+            const bool last = dot == std::string::npos;
             if (modules.contains(prefix))
             {
-                spec = py::getattr(modules[py::str(prefix)], "__spec__", py::none());
-            }
-            else if (spec.ptr() == nullptr)
-            {
-                spec = py::module_::import("importlib.util").attr("find_spec")(prefix);
+                if (last)
+                {
+                    return true;
+                }
+                search_path = py::getattr(modules[py::str(prefix)], "__path__", py::none());
             }
             else
             {
-                py::object locations = spec.attr("submodule_search_locations");
-                if (locations.is_none())
+                py::object spec = search_path.is_none() ? find_top_level(prefix)
+                                                        : find_in_path(prefix, py::list(search_path));
+                if (spec.is_none() || last)
                 {
-                    return false;
+                    return !spec.is_none();
                 }
-                spec = path_finder.attr("find_spec")(prefix, py::list(locations));
+                search_path = spec.attr("submodule_search_locations");
             }
-            if (spec.is_none())
+            if (search_path.is_none())
             {
-                return false;
+                return false; // the parent is a plain module, not a package
             }
-            if (dot == std::string::npos)
-            {
-                return true;
-            }
-            start = dot + 1;
         }
     }
 
