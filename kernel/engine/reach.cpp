@@ -1,5 +1,6 @@
 #include "reach.hpp"
 
+#include <regex>
 #include <vector>
 
 #include "placeholder.hpp"
@@ -17,7 +18,42 @@ namespace xlazy
             py::object load = ast.attr("Load");
             py::object lambda = ast.attr("Lambda");
             py::tuple functions = py::make_tuple(ast.attr("FunctionDef"), ast.attr("AsyncFunctionDef"));
+            py::object call = ast.attr("Call");
+            py::object attribute = ast.attr("Attribute");
+            py::object constant = ast.attr("Constant");
         };
+
+        // `np.array?`, `%time f(x)`, `%%timeit` reach the cell as
+        // get_ipython().run_line_magic('pinfo', 'np.array'): the code is in a string.
+        // Every identifier in the magic's arguments counts as read.
+        void collect_magic_argument_reads(const syntax& kinds, py::handle call, std::set<std::string>& names)
+        {
+            py::object function = call.attr("func");
+            if (!py::isinstance(function, kinds.attribute))
+            {
+                return;
+            }
+            const std::string method = function.attr("attr").cast<std::string>();
+            if (method != "run_line_magic" && method != "run_cell_magic")
+            {
+                return;
+            }
+            static const std::regex identifier(R"([A-Za-z_][A-Za-z0-9_]*)");
+            py::list arguments = call.attr("args");
+            for (std::size_t i = 1; i < py::len(arguments); ++i)
+            {
+                py::handle argument = arguments[i];
+                if (!py::isinstance(argument, kinds.constant) || !py::isinstance<py::str>(argument.attr("value")))
+                {
+                    continue;
+                }
+                const std::string text = argument.attr("value").cast<std::string>();
+                for (std::sregex_iterator it(text.begin(), text.end(), identifier), end; it != end; ++it)
+                {
+                    names.insert(it->str());
+                }
+            }
+        }
 
         void collect_reads(const syntax& kinds, py::handle node, std::set<std::string>& names)
         {
@@ -52,6 +88,10 @@ namespace xlazy
                     }
                 }
                 return;
+            }
+            if (py::isinstance(node, kinds.call))
+            {
+                collect_magic_argument_reads(kinds, node, names);
             }
             for (py::handle child : kinds.ast.attr("iter_child_nodes")(node))
             {

@@ -186,6 +186,18 @@ TEST_F(engine_test, isinstance_checks_on_a_pending_name_do_not_import_it)
     EXPECT_FALSE(module_ran("heavy"));
 }
 
+TEST_F(engine_test, names_in_magic_arguments_are_resolved_before_the_cell)
+{
+    write_module("heavy.py", "ran(__name__)\nvalue = 2\n");
+    run_cell("import heavy");
+    py::module_::import("builtins").attr("get_ipython") =
+        py::eval("lambda: __import__('types').SimpleNamespace(run_line_magic=lambda name, line: None)");
+    run_cell("get_ipython().run_line_magic('pinfo', 'heavy.value')");
+    py::module_::import("builtins").attr("__delattr__")("get_ipython");
+    EXPECT_EQ(entry_named("heavy").state, import_state::resolved);
+    EXPECT_EQ(entry_named("heavy").resolved_by, "cell [2]");
+}
+
 TEST_F(engine_test, use_the_analysis_cannot_see_resolves_on_first_use)
 {
     write_module("heavy.py", "ran(__name__)\nvalue = 9\n");

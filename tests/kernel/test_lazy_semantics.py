@@ -260,3 +260,13 @@ def test_a_quick_resolve_shows_nothing(lazy):
     lazy.execute("import probe_plain")
     result = lazy.execute("probe_plain.VALUE")
     assert [m["msg_type"] for m in result.messages if m["msg_type"] in ("display_data", "clear_output")] == []
+
+
+def test_question_mark_help_on_a_pending_name_shows_the_real_object(lazy):
+    lazy.execute("from probe_shapes import Circle")
+    result = lazy.execute("Circle?")
+    [page] = result.reply["payload"]
+    text = page["data"]["text/plain"]
+    assert "pending_import" not in text and "type" in text.lower()
+    assert "probe_shapes" in text
+    assert status(lazy)["Circle"]["state"] == "resolved"
