@@ -21,7 +21,12 @@ install: build
 demo: install
 	JUPYTER_PATH=$(PREFIX)/share/jupyter $(PYTHON) notebooks/run_notebook.py notebooks/tour.ipynb
 
-test: build
+# The browser and JupyterHub tests drive Chromium and the proxy through npm packages.
+tests/e2e/node_modules: tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund
+	touch $@
+
+test: build tests/e2e/node_modules
 	cd $(BUILD) && ctest --output-on-failure
 
 bench: build
