@@ -24,8 +24,17 @@ namespace xlazy
         };
 
         // `np.array?`, `%time f(x)`, `%%timeit` reach the cell as
-        // get_ipython().run_line_magic('pinfo', 'np.array'): the code is in a string.
-        // Every identifier in the magic's arguments counts as read.
+        // get_ipython().run_line_magic('pinfo', 'np.array'): the code is in a string. For
+        // the magics whose argument is code, every identifier in it counts as read; other
+        // magics take names that are not code (`%lazy resolve np`, `%pip install numpy`).
+        bool takes_code(const std::string& magic)
+        {
+            static const std::set<std::string> code_magics{"pinfo", "pinfo2", "pdef",  "pdoc",    "psource",
+                                                           "pfile", "time",   "timeit", "prun",   "debug",
+                                                           "capture"};
+            return code_magics.count(magic) > 0;
+        }
+
         void collect_magic_argument_reads(const syntax& kinds, py::handle call, std::set<std::string>& names)
         {
             py::object function = call.attr("func");
@@ -40,6 +49,11 @@ namespace xlazy
             }
             static const std::regex identifier(R"([A-Za-z_][A-Za-z0-9_]*)");
             py::list arguments = call.attr("args");
+            if (py::len(arguments) == 0 || !py::isinstance(arguments[0], kinds.constant) ||
+                !takes_code(py::str(arguments[0].attr("value")).cast<std::string>()))
+            {
+                return;
+            }
             for (std::size_t i = 1; i < py::len(arguments); ++i)
             {
                 py::handle argument = arguments[i];

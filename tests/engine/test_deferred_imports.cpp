@@ -193,9 +193,14 @@ TEST_F(engine_test, names_in_magic_arguments_are_resolved_before_the_cell)
     py::module_::import("builtins").attr("get_ipython") =
         py::eval("lambda: __import__('types').SimpleNamespace(run_line_magic=lambda name, line: None)");
     run_cell("get_ipython().run_line_magic('pinfo', 'heavy.value')");
-    py::module_::import("builtins").attr("__delattr__")("get_ipython");
     EXPECT_EQ(entry_named("heavy").state, import_state::resolved);
     EXPECT_EQ(entry_named("heavy").resolved_by, "cell [2]");
+
+    write_module("other.py", "ran(__name__)\n");
+    run_cell("import other");
+    run_cell("get_ipython().run_line_magic('lazy', 'resolve other')");
+    py::module_::import("builtins").attr("__delattr__")("get_ipython");
+    EXPECT_EQ(entry_named("other").state, import_state::pending) << "%lazy arguments are names, not code";
 }
 
 TEST_F(engine_test, use_the_analysis_cannot_see_resolves_on_first_use)
