@@ -21,6 +21,12 @@ namespace xlazy
             xeus::get_interpreter().publish_stream(name, text);
         }
 
+        // Built here: libxeus 2.4.1's create_error_reply swaps ename and evalue.
+        nl::json error_reply(const std::string& ename, const std::string& evalue)
+        {
+            return {{"status", "error"}, {"ename", ename}, {"evalue", evalue}, {"traceback", nl::json::array()}};
+        }
+
         // xeus 2.4.1 sends no reply at all when a handler throws, and the client then
         // waits forever; every handler answers through this instead.
         template <class Handler>
@@ -34,16 +40,15 @@ namespace xlazy
             {
                 py::gil_scoped_acquire gil;
                 std::string ename = py::str(error.type().attr("__name__"));
-                return xeus::create_error_reply(ename, error.what(), {});
+                return error_reply(ename, error.what());
             }
             catch (const std::exception& error)
             {
-                return xeus::create_error_reply("KernelError",
-                                                std::string(request) + " failed: " + error.what(), {});
+                return error_reply("KernelError", std::string(request) + " failed: " + error.what());
             }
             catch (...)
             {
-                return xeus::create_error_reply("KernelError", std::string(request) + " failed", {});
+                return error_reply("KernelError", std::string(request) + " failed");
             }
         }
     }
@@ -140,13 +145,14 @@ namespace xlazy
                     py::list(py::make_tuple(etype.attr("__name__"), py::str(evalue), stb));
             });
         // IPython prints a UsageError (bad magic arguments) without a traceback; ipykernel
-        // still answers the cell with status "error", which stops "Run All".
+        // still answers the cell with status "error", which stops "Run All", and shows no
+        // error output. Remember it for the reply instead of reporting it as an exception.
         py::object show_usage_error = shell.attr("show_usage_error");
         shell.attr("show_usage_error") = py::cpp_function(
-            [shell, show_usage_error](py::object error)
+            [this, show_usage_error](py::object error)
             {
                 show_usage_error(error);
-                shell.attr("last_error") = py::list(py::make_tuple("UsageError", py::str(error), py::list()));
+                m_usage_error = py::str(error).cast<std::string>();
             });
     }
 
@@ -174,6 +180,7 @@ namespace xlazy
                     m_engine->begin_cell(execution_counter);
                 }
                 nl::json reply;
+                m_usage_error.reset();
                 {
                     py::gil_scoped_acquire gil;
                     interruptible_scope interruptible;
@@ -185,6 +192,10 @@ namespace xlazy
                 py::gil_scoped_acquire gil;
                 m_engine->end_cell();
                 m_output->drain();
+                if (m_usage_error && reply.value("status", "") == "ok")
+                {
+                    return error_reply("UsageError", *m_usage_error);
+                }
                 return reply;
             });
     }

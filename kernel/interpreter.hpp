@@ -7,6 +7,8 @@
 #include "xeus-python/xinterpreter.hpp"
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "engine/engine.hpp"
 #include "launch_options.hpp"
@@ -49,6 +51,7 @@ namespace xlazy
         launch_options m_options;
         std::unique_ptr<lazy_engine> m_engine;
         std::unique_ptr<lazy_magics> m_magics;
+        std::optional<std::string> m_usage_error; // of the cell running now
         history& m_history;
         output_capture* m_output = nullptr;
     };

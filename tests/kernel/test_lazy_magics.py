@@ -42,6 +42,7 @@ def test_bad_arguments_give_a_usage_message_not_a_traceback(lazy, line, complain
     assert complaint in result.stderr
     assert "Usage:" in result.stderr
     assert "Traceback" not in result.stderr
+    assert result.errors == []  # like ipykernel: the message on stderr, no error output
     assert lazy.value("1 + 1") == "2"
 
 
