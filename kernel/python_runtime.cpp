@@ -10,7 +10,7 @@ namespace xlazy
     std::unique_ptr<pybind11::scoped_interpreter> start_python(int argc, const char* const* argv)
     {
         // The "Python" configuration (not the isolated one pybind11 uses by default)
-        // reads PYTHON* variables exactly as the python3 program does.
+        // reads PYTHON* variables exactly as /usr/bin/python3 does.
         PyConfig config;
         PyConfig_InitPythonConfig(&config);
         // Our own options (-f, --lazy-mode) are not Python's: keep them in sys.argv
@@ -28,7 +28,7 @@ namespace xlazy
         // pybind11 clears the config, including on failure.
         auto python = std::make_unique<pybind11::scoped_interpreter>(
             &config, argc, argv, /*add_program_dir_to_path=*/false);
-        // Like `python3 -m ipykernel_launcher`: modules next to the notebook import.
+        // As under ipykernel (`-m ipykernel_launcher`): modules next to the notebook import.
         pybind11::module_::import("sys").attr("path").attr("insert")(
             0, pybind11::module_::import("os").attr("getcwd")());
         return python;
