@@ -174,15 +174,12 @@ namespace xlazy
             [&]
             {
                 m_history.begin_cell(execution_counter);
+                m_usage_error.reset();
+                nl::json reply;
                 {
                     py::gil_scoped_acquire gil;
                     m_output->begin_cells();
                     m_engine->begin_cell(execution_counter);
-                }
-                nl::json reply;
-                m_usage_error.reset();
-                {
-                    py::gil_scoped_acquire gil;
                     interruptible_scope interruptible;
                     py::gil_scoped_release release_for_base;
                     reply = xpyt::interpreter::execute_request_impl(

@@ -122,14 +122,14 @@ namespace xlazy
             return module; // nothing to do: the cell runs exactly as in an eager kernel
         }
 
-        // names_read_after[i]: what the statements after the i-th read.
-        std::vector<std::set<std::string>> names_read_after(count + 1);
+        // names_read_from[i]: what the i-th statement and those after it read; [0] is the whole cell.
+        std::vector<std::set<std::string>> names_read_from(count + 1);
         for (std::size_t i = count; i-- > 0;)
         {
-            names_read_after[i] = names_read_after[i + 1];
+            names_read_from[i] = names_read_from[i + 1];
             for (const auto& name : names_read(body[i]))
             {
-                names_read_after[i].insert(name);
+                names_read_from[i].insert(name);
             }
         }
 
@@ -157,7 +157,7 @@ namespace xlazy
                 rewritten.append(statement);
                 continue;
             }
-            std::optional<import_plan> plan = m_policy.plan(statement, names_read_after[i + 1]);
+            std::optional<import_plan> plan = m_policy.plan(statement, names_read_from[i + 1]);
             if (!plan)
             {
                 rewritten.append(statement);
@@ -169,7 +169,7 @@ namespace xlazy
 
         if (has_pending && count > 0)
         {
-            std::set<std::string> read = names_read(module);
+            const std::set<std::string>& read = names_read_from[0];
             py::tuple names(read.size());
             std::size_t index = 0;
             for (const auto& name : read)
