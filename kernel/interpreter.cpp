@@ -3,6 +3,7 @@
 #include "pybind11/stl.h"
 #include "xeus/xhelper.hpp"
 
+#include "engine/cell_source.hpp"
 #include "history.hpp"
 #include "interrupts.hpp"
 #include "output_capture.hpp"
@@ -84,23 +85,34 @@ namespace xlazy
         resolve_progress& progress = resolve_progress::create(std::chrono::milliseconds(500));
         m_engine->observe_resolves([&progress](const std::vector<std::string>& modules) { progress.started(modules); },
                                    [&progress] { progress.finished(); });
-        m_engine->set_source_transformer([shell](const std::string& source)
-                                         { return shell.attr("transform_cell")(source).cast<std::string>(); });
-        // IPython runs every cell's syntax tree through its ast_transformers: any object
-        // with a visit() method will do.
-        py::object transformer = py::module_::import("types").attr("SimpleNamespace")(
-            "visit"_a = py::cpp_function([this](py::object module) { return m_engine->transform_cell(module); }));
-        shell.attr("ast_transformers").attr("append")(transformer);
-        shell.attr("input_transformers_cleanup").attr("append")(py::cpp_function(
-            [](const std::vector<std::string>& lines)
+        // Only the statements IPython runs as a cell are rewritten: %timeit and %time also
+        // pass their code through ast_transformers, and an import there must stay local to
+        // the timed code. Wrapping run_ast_nodes also keeps IPython from ever unregistering
+        // the engine, which it does to an ast transformer that raises once.
+        py::object run_ast_nodes = shell.attr("run_ast_nodes");
+        shell.attr("run_ast_nodes") = py::cpp_function(
+            [this, run_ast_nodes](py::list nodes, py::args args, py::kwargs kwargs)
             {
-                std::vector<std::string> accepted;
-                for (const auto& line : lines)
+                py::object module = py::module_::import("ast").attr("Module")(nodes, py::list());
+                py::list body = m_engine->transform_cell(module).attr("body");
+                return run_ast_nodes(body, *args, **kwargs);
+            });
+        py::object cleanup = shell.attr("input_transformers_cleanup");
+        cleanup.attr("append")(py::cpp_function(
+            [this](const std::vector<std::string>& lines)
+            {
+                std::optional<std::vector<std::string>> body = eager_cell_lines(lines);
+                if (!body)
                 {
-                    accepted.push_back(without_lazy_keyword(line));
+                    return lines;
                 }
-                return accepted;
+                m_engine->run_cell_eagerly();
+                return *body;
             }));
+        // IPython's completeness check skips the transforms that change state.
+        cleanup[py::int_(-1)] = py::module_::import("functools").attr("partial")(cleanup[py::int_(-1)]);
+        cleanup[py::int_(-1)].attr("has_side_effects") = true;
+        cleanup.attr("append")(py::cpp_function(&without_lazy_keyword));
         m_magics = std::make_unique<lazy_magics>(*m_engine);
         m_magics->register_with(shell);
         // %reset empties the namespace; pending imports go with it.

@@ -295,6 +295,11 @@ namespace xlazy
         for (const auto& module : modules)
         {
             m_engine.policy().exclude(module);
+            if (const std::size_t resolved = m_engine.resolve_module(module, "%lazy exclude"); resolved > 0)
+            {
+                py::print("xlazy: " + module + " was pending; imported it now (" + std::to_string(resolved) +
+                          (resolved == 1 ? " import)." : " imports)."));
+            }
         }
         if (!modules.empty())
         {
@@ -379,19 +384,12 @@ namespace xlazy
         py::object lazy = py::cpp_function([this](const std::string& line) { return run(line); }, py::name("lazy"),
                                            py::doc(usage().c_str()));
         shell.attr("register_magic_function")(lazy, "line", "lazy");
-        // Cells typed with %%eager are rewritten by the engine before IPython gets here; this
-        // serves programs that call run_cell_magic('eager', ...) themselves.
+        // A cell typed with %%eager never calls this (its first line is taken off before
+        // IPython looks for cell magics); this serves programs calling run_cell_magic('eager', ...).
         py::object eager = py::cpp_function(
             [this](const std::string&, const std::string& cell)
             {
-                deferral_policy& policy = m_engine.policy();
-                struct restore_mode
-                {
-                    deferral_policy& policy;
-                    lazy_mode mode;
-                    ~restore_mode() { policy.set_mode(mode); }
-                } restore{policy, policy.mode()};
-                policy.set_mode(lazy_mode::off);
+                m_engine.run_cell_eagerly();
                 m_shell.attr("run_cell")(cell, "store_history"_a = false);
             },
             py::name("eager"), py::doc("%%eager: run this cell with every import eager."));

@@ -1,24 +1,9 @@
 #include "deferral.hpp"
 
-#include <regex>
-
 namespace py = pybind11;
 
 namespace xlazy
 {
-    std::string without_lazy_keyword(const std::string& line)
-    {
-        static const std::regex lazy_statement(R"(lazy[ \t]+((import|from)[ \t].*))");
-        const bool ends_line = !line.empty() && line.back() == '\n';
-        const std::string text = ends_line ? line.substr(0, line.size() - 1) : line;
-        std::smatch match;
-        if (std::regex_match(text, match, lazy_statement))
-        {
-            return match[1].str() + (ends_line ? "\n" : "");
-        }
-        return line;
-    }
-
     deferral_policy::deferral_policy(lazy_mode mode, const std::vector<std::string>& user_exclusions)
         : m_mode(mode)
     {
@@ -84,8 +69,7 @@ namespace xlazy
         }
     }
 
-    std::optional<import_plan> deferral_policy::plan(py::handle statement,
-                                                     const std::set<std::string>& names_read_later) const
+    std::optional<import_plan> deferral_policy::plan(py::handle statement, const names_in_code& read_later) const
     {
         py::module_ ast = py::module_::import("ast");
         import_plan result;
@@ -114,6 +98,7 @@ namespace xlazy
             const std::string imported = alias.attr("name").cast<std::string>();
             py::object asname = alias.attr("asname");
             import_binding binding;
+            binding.from_import = from_import;
             if (from_import)
             {
                 binding.module = from_module;
@@ -144,8 +129,11 @@ namespace xlazy
                     // For `from a import b`, b may be the excluded submodule a.b itself.
                     binding.eager_reason = excluded;
                 }
-                else if (names_read_later.count(binding.name) > 0)
+                else if (read_later.evaluated.count(binding.name) > 0 ||
+                         (from_import && read_later.in_bodies.count(binding.name) > 0))
                 {
+                    // A function of this cell may catch or type-check a from-imported name
+                    // before any analysis could resolve it; a module resolves itself.
                     binding.eager_reason = "used later in the same cell";
                 }
             }

@@ -13,6 +13,7 @@
 
 #include "exclusions.hpp"
 #include "lazy_mode.hpp"
+#include "reach.hpp"
 
 namespace xlazy
 {
@@ -22,6 +23,7 @@ namespace xlazy
         std::string name;      // bound in the namespace: `np`, or `a` for `import a.b`
         std::string module;    // module the statement imports: `numpy`, `a.b`, `a` for `from a import b`
         std::string statement; // one-name statement producing it: `import numpy as np`
+        bool from_import = false;
         std::optional<std::string> eager_reason;
     };
 
@@ -31,11 +33,6 @@ namespace xlazy
         int line = 0;
         std::vector<import_binding> bindings;
     };
-
-    // PEP 810's `lazy import a` / `lazy from a import b`, which Python 3.11 cannot parse:
-    // returns the line without the soft keyword when the line is such a statement at the
-    // top level, else the line unchanged. The import is then deferred like any other.
-    std::string without_lazy_keyword(const std::string& line);
 
     class deferral_policy
     {
@@ -52,10 +49,9 @@ namespace xlazy
         std::vector<exclusion> exclusions() const;
         std::optional<std::string> exclusion_reason(const std::string& module) const;
 
-        // Reads an Import / ImportFrom node. `names_read_later` holds the names the rest of the
-        // cell reads; nullopt when the statement is never deferred (`from __future__`).
-        std::optional<import_plan> plan(pybind11::handle statement,
-                                        const std::set<std::string>& names_read_later) const;
+        // Reads an Import / ImportFrom node. `read_later` holds what the rest of the cell
+        // reads; nullopt when the statement is never deferred (`from __future__`).
+        std::optional<import_plan> plan(pybind11::handle statement, const names_in_code& read_later) const;
 
     private:
         lazy_mode m_mode;

@@ -1,6 +1,7 @@
 #include "engine.hpp"
 
 #include <algorithm>
+#include <map>
 #include <regex>
 
 #include "pybind11/eval.h"
@@ -12,26 +13,43 @@ namespace py = pybind11;
 namespace xlazy
 {
     lazy_engine::lazy_engine(py::dict user_ns, lazy_mode mode, const std::vector<std::string>& exclusions)
-        : m_user_ns(user_ns), m_policy(mode, exclusions), m_registry(user_ns)
+        : m_user_ns(user_ns), m_policy(mode, exclusions), m_registry(user_ns),
+          m_modules([this](const std::string& module) { module_first_used(module); },
+                    [this](const std::string& module, double milliseconds) { module_executed(module, milliseconds); })
     {
         py::module_ builtins = py::module_::import("builtins");
         builtins.attr("__xlazy_defer__") = py::cpp_function([this](int plan_id) { bind_deferred(plan_id); });
-        builtins.attr("__xlazy_prepare__") =
-            py::cpp_function([this](const py::tuple& names) { resolve_reachable(names); });
+        builtins.attr("__xlazy_prepare__") = py::cpp_function(
+            [this](const py::tuple& evaluated, const py::tuple& in_bodies) { prepare(evaluated, in_bodies); });
+        m_report_fault = [](const std::string& message)
+        { py::print(message, py::arg("file") = py::module_::import("sys").attr("stderr")); };
     }
 
-    void lazy_engine::set_source_transformer(std::function<std::string(const std::string&)> transform)
+    void lazy_engine::report_faults_to(std::function<void(const std::string&)> report)
     {
-        m_transform_source = std::move(transform);
+        m_report_fault = std::move(report);
+    }
+
+    void lazy_engine::report_fault(const std::string& where, const std::string& what)
+    {
+        if (!m_reported_faults.insert(where).second)
+        {
+            return;
+        }
+        m_report_fault("xlazy: internal error in " + where + " (" + what +
+                       "); this cell ran with its imports eager. Reported once per session; "
+                       "please report it with the cell that caused it.");
     }
 
     void lazy_engine::begin_cell(int execution_count)
     {
         m_registry.current_cell = execution_count;
+        m_eager_cell = false;
     }
 
     void lazy_engine::end_cell()
     {
+        m_eager_cell = false;
         m_registry.drop_unbound(m_registry.current_cell);
     }
 
@@ -42,14 +60,39 @@ namespace xlazy
 
     namespace
     {
-        py::object call_statement(const char* function, py::object argument, py::handle located_like)
+        py::object call_statement(const char* function, py::list arguments, py::handle located_like)
         {
             py::module_ ast = py::module_::import("ast");
-            py::object call = ast.attr("Call")(ast.attr("Name")(function, ast.attr("Load")()),
-                                               py::list(py::make_tuple(ast.attr("Constant")(argument))), py::list());
+            py::object call = ast.attr("Call")(ast.attr("Name")(function, ast.attr("Load")()), arguments, py::list());
             py::object statement = ast.attr("Expr")(call);
             ast.attr("copy_location")(statement, located_like);
             return statement;
+        }
+
+        py::object constant(py::object value)
+        {
+            return py::module_::import("ast").attr("Constant")(value);
+        }
+
+        py::tuple as_tuple(const std::set<std::string>& names)
+        {
+            py::tuple tuple(names.size());
+            std::size_t index = 0;
+            for (const auto& name : names)
+            {
+                tuple[index++] = py::str(name);
+            }
+            return tuple;
+        }
+
+        std::set<std::string> as_set(const py::tuple& names)
+        {
+            std::set<std::string> set;
+            for (py::handle name : names)
+            {
+                set.insert(name.cast<std::string>());
+            }
+            return set;
         }
 
         bool is_import(py::handle statement)
@@ -58,61 +101,38 @@ namespace xlazy
             return py::isinstance(statement, ast.attr("Import")) || py::isinstance(statement, ast.attr("ImportFrom"));
         }
 
-        // `import a` or `import a.b.c`, which all bind the package `a` itself.
-        bool binds_top_package(const std::string& statement, const std::string& package)
-        {
-            const std::string head = "import " + package;
-            return statement.rfind(head, 0) == 0 && (statement.size() == head.size() || statement[head.size()] == '.') &&
-                   statement.find(" as ") == std::string::npos;
-        }
-
         bool is_future_import(py::handle statement)
         {
             py::object import_from = py::module_::import("ast").attr("ImportFrom");
             return py::isinstance(statement, import_from) && !statement.attr("module").is_none() &&
                    statement.attr("module").cast<std::string>() == "__future__";
         }
-    }
 
-    py::object lazy_engine::eager_cell_body(const py::object& module) const
-    {
-        // IPython turns a `%%eager` cell into one call: get_ipython().run_cell_magic('eager', line, body).
-        py::module_ ast = py::module_::import("ast");
-        py::list body = module.attr("body");
-        if (py::len(body) != 1 || !py::isinstance(body[0], ast.attr("Expr")))
+        std::string exception_text(py::error_already_set& error)
         {
-            return py::none();
+            return py::str(error.type().attr("__name__")).cast<std::string>() + ": " + error.what();
         }
-        py::object call = body[0].attr("value");
-        if (!py::isinstance(call, ast.attr("Call")) || !py::isinstance(call.attr("func"), ast.attr("Attribute")) ||
-            call.attr("func").attr("attr").cast<std::string>() != "run_cell_magic")
-        {
-            return py::none();
-        }
-        py::list args = call.attr("args");
-        if (py::len(args) != 3 || !py::isinstance(args[0], ast.attr("Constant")) ||
-            !py::str(args[0].attr("value")).equal(py::str("eager")))
-        {
-            return py::none();
-        }
-        std::string source = args[2].attr("value").cast<std::string>();
-        if (m_transform_source)
-        {
-            source = m_transform_source(source);
-        }
-        py::object parsed = ast.attr("parse")(source);
-        ast.attr("increment_lineno")(parsed, 1); // the `%%eager` line itself
-        return parsed;
     }
 
     py::object lazy_engine::transform_cell(py::object module)
     {
-        bool eager_cell = false;
-        if (py::object body = eager_cell_body(module); !body.is_none())
+        try
         {
-            module = body;
-            eager_cell = true;
+            return rewrite_cell(module);
         }
+        catch (py::error_already_set& error)
+        {
+            report_fault("the cell analysis", exception_text(error));
+        }
+        catch (const std::exception& error)
+        {
+            report_fault("the cell analysis", error.what());
+        }
+        return module;
+    }
+
+    py::object lazy_engine::rewrite_cell(py::object module)
+    {
         const bool has_pending = !m_registry.pending_ids().empty();
         py::list body = module.attr("body");
         const std::size_t count = py::len(body);
@@ -122,15 +142,14 @@ namespace xlazy
             return module; // nothing to do: the cell runs exactly as in an eager kernel
         }
 
-        // names_read_from[i]: what the i-th statement and those after it read; [0] is the whole cell.
-        std::vector<std::set<std::string>> names_read_from(count + 1);
+        // read_from[i]: what the i-th statement and those after it read; [0] is the whole cell.
+        std::vector<names_in_code> read_from(count + 1);
         for (std::size_t i = count; i-- > 0;)
         {
-            names_read_from[i] = names_read_from[i + 1];
-            for (const auto& name : names_read(body[i]))
-            {
-                names_read_from[i].insert(name);
-            }
+            read_from[i] = read_from[i + 1];
+            names_in_code statement_reads = names_read(body[i]);
+            read_from[i].evaluated.insert(statement_reads.evaluated.begin(), statement_reads.evaluated.end());
+            read_from[i].in_bodies.insert(statement_reads.in_bodies.begin(), statement_reads.in_bodies.end());
         }
 
         py::list rewritten;
@@ -142,9 +161,14 @@ namespace xlazy
             {
                 prepare_at = i + 1; // `from __future__` must stay first
             }
-            if (!is_import(statement) || !m_policy.deferring() || eager_cell)
+            if (!is_import(statement))
             {
-                if (eager_cell && is_import(statement))
+                rewritten.append(statement);
+                continue;
+            }
+            if (m_eager_cell || !m_policy.deferring())
+            {
+                if (m_eager_cell)
                 {
                     if (auto plan = m_policy.plan(statement, {}))
                     {
@@ -157,70 +181,111 @@ namespace xlazy
                 rewritten.append(statement);
                 continue;
             }
-            std::optional<import_plan> plan = m_policy.plan(statement, names_read_from[i + 1]);
+            std::optional<import_plan> plan = m_policy.plan(statement, read_from[i + 1]);
             if (!plan)
             {
                 rewritten.append(statement);
                 continue;
             }
             m_plans.push_back(std::move(*plan));
-            rewritten.append(call_statement("__xlazy_defer__", py::int_(m_plans.size() - 1), statement));
+            rewritten.append(
+                call_statement("__xlazy_defer__", py::list(py::make_tuple(constant(py::int_(m_plans.size() - 1)))), statement));
         }
 
         if (has_pending && count > 0)
         {
-            const std::set<std::string>& read = names_read_from[0];
-            py::tuple names(read.size());
-            std::size_t index = 0;
-            for (const auto& name : read)
-            {
-                names[index++] = py::str(name);
-            }
+            py::list arguments;
+            arguments.append(constant(as_tuple(read_from[0].evaluated)));
+            arguments.append(constant(as_tuple(read_from[0].in_bodies)));
             py::object anchor = body[prepare_at < count ? prepare_at : 0];
-            rewritten.insert(prepare_at, call_statement("__xlazy_prepare__", names, anchor));
+            rewritten.insert(prepare_at, call_statement("__xlazy_prepare__", arguments, anchor));
         }
         module.attr("body") = rewritten;
         py::module_::import("ast").attr("fix_missing_locations")(module);
         return module;
     }
 
-    bool lazy_engine::locatable_without_running(const std::string& module) const
+    std::optional<std::vector<lazy_engine::chain_link>> lazy_engine::locate(const std::string& module) const
     {
-        // The cheap half of an import: find the module's spec without running any package
+        // The cheap half of an import: find each module's spec without running any package
         // code, so a missing module fails at its import line. Submodules are looked up in
         // their parent's search path (the live __path__ once the parent is imported); a
-        // package that builds its path only when it runs falls back to an eager import.
+        // package that builds its path only when it runs is not located here.
         py::dict modules = py::module_::import("sys").attr("modules");
         py::object find_top_level = py::module_::import("importlib.util").attr("find_spec");
         py::object find_in_path = py::module_::import("importlib.machinery").attr("PathFinder").attr("find_spec");
+        std::vector<chain_link> chain;
         py::object search_path = py::none(); // of the parent package; none for a top-level name
         for (std::size_t dot = module.find('.');; dot = module.find('.', dot + 1))
         {
-            const std::string prefix = module.substr(0, dot);
-            const bool last = dot == std::string::npos;
-            if (modules.contains(prefix))
+            chain_link link;
+            link.name = module.substr(0, dot);
+            if (modules.contains(link.name))
             {
-                if (last)
-                {
-                    return true;
-                }
-                search_path = py::getattr(modules[py::str(prefix)], "__path__", py::none());
+                link.loaded = modules[py::str(link.name)];
+                search_path = py::getattr(link.loaded, "__path__", py::none());
             }
             else
             {
-                py::object spec = search_path.is_none() ? find_top_level(prefix)
-                                                        : find_in_path(prefix, py::list(search_path));
-                if (spec.is_none() || last)
+                link.spec = m_modules.spec_of(link.name);
+                if (!link.spec)
                 {
-                    return !spec.is_none();
+                    link.spec = chain.empty() ? find_top_level(link.name) : find_in_path(link.name, py::list(search_path));
                 }
-                search_path = spec.attr("submodule_search_locations");
+                if (link.spec.is_none())
+                {
+                    return std::nullopt;
+                }
+                search_path = link.spec.attr("submodule_search_locations");
+            }
+            chain.push_back(std::move(link));
+            if (dot == std::string::npos)
+            {
+                return chain;
             }
             if (search_path.is_none())
             {
-                return false; // the parent is a plain module, not a package
+                return std::nullopt; // the parent is a plain module, not a package
             }
         }
+    }
+
+    std::optional<py::object> lazy_engine::stand_in_for(const import_binding& binding, const std::vector<chain_link>& chain)
+    {
+        // Every module of the chain not yet imported gets its pending module, so that it runs
+        // from the spec found here whoever imports it first.
+        std::vector<py::object> objects;
+        for (std::size_t i = 0; i < chain.size(); ++i)
+        {
+            if (chain[i].loaded)
+            {
+                objects.push_back(chain[i].loaded);
+                continue;
+            }
+            std::optional<py::object> pending = m_modules.pending_module(chain[i].name, chain[i].spec);
+            if (!pending)
+            {
+                return std::nullopt;
+            }
+            if (i > 0 && chain[i - 1].loaded)
+            {
+                // An imported package carries the submodules imported through it, as the
+                // import system would set them; this one runs when first touched.
+                const std::string attribute = chain[i].name.substr(chain[i - 1].name.size() + 1);
+                py::dict parent = chain[i - 1].loaded.attr("__dict__");
+                if (!parent.contains(attribute))
+                {
+                    parent[py::str(attribute)] = *pending;
+                }
+            }
+            objects.push_back(*pending);
+        }
+        if (binding.from_import)
+        {
+            return py::none(); // a placeholder, made once the entry exists
+        }
+        const bool aliased = binding.statement.find(" as ") != std::string::npos;
+        return aliased ? objects.back() : objects.front();
     }
 
     deferred_import lazy_engine::new_entry(const import_plan& plan, const import_binding& binding) const
@@ -230,6 +295,7 @@ namespace xlazy
         entry.binding = binding.statement;
         entry.name = binding.name;
         entry.module = binding.module;
+        entry.from_import = binding.from_import;
         entry.cell = m_registry.current_cell;
         entry.line = plan.line;
         return entry;
@@ -257,40 +323,38 @@ namespace xlazy
                 bind_now(plan, binding, *binding.eager_reason);
                 continue;
             }
-            if (!locatable_without_running(binding.module))
+            std::optional<std::vector<chain_link>> chain = locate(binding.module);
+            if (!chain)
             {
                 // Either Python's own ModuleNotFoundError, raised at this line, or a module
                 // only its package knows how to find.
                 bind_now(plan, binding, "found only by running its package");
                 continue;
             }
+            std::optional<py::object> stand_in = stand_in_for(binding, *chain);
+            if (!stand_in)
+            {
+                bind_now(plan, binding, "a compiled module, which Python can only create by running it");
+                continue;
+            }
 
             py::str name(binding.name);
-            py::object current = m_user_ns.contains(name) ? py::object(m_user_ns[name]) : py::object();
-            deferred_import entry = new_entry(plan, binding);
-            if (current && is_placeholder(current))
+            PyObject* current = PyDict_GetItemWithError(m_user_ns.ptr(), name.ptr());
+            const std::vector<int> already = pending_ids_of(binding.name);
+            auto same_statement = [&](int id) { return m_registry.entry(id).binding == binding.statement; };
+            if (current && std::any_of(already.begin(), already.end(), same_statement) &&
+                (binding.from_import || stand_in->is(py::handle(current))))
             {
-                const std::vector<int> ids = placeholder_ids(current);
-                auto same_statement = [&](int id) { return m_registry.entry(id).binding == binding.statement; };
-                if (std::any_of(ids.begin(), ids.end(), same_statement))
-                {
-                    continue; // importing the same thing again changes nothing
-                }
-                auto binds_package = [&](const std::string& statement)
-                { return binds_top_package(statement, binding.name); };
-                if (binds_package(binding.statement) &&
-                    std::all_of(ids.begin(), ids.end(), [&](int id) { return binds_package(m_registry.entry(id).binding); }))
-                {
-                    // `import a.x` after `import a.y`: resolving `a` must import both.
-                    entry.placeholder = current;
-                    add_to_placeholder(current, m_registry.add_pending(std::move(entry)));
-                    continue;
-                }
+                continue; // importing the same thing again changes nothing
             }
+            deferred_import entry = new_entry(plan, binding);
+            entry.stand_in = *stand_in;
             const int id = m_registry.add_pending(std::move(entry));
-            py::object placeholder = make_placeholder(m_registry, id);
-            m_registry.set_placeholder(id, placeholder);
-            m_user_ns[name] = placeholder;
+            if (binding.from_import)
+            {
+                m_registry.set_stand_in(id, make_placeholder(m_registry, id));
+            }
+            m_user_ns[name] = m_registry.entry(id).stand_in;
         }
     }
 
@@ -300,30 +364,121 @@ namespace xlazy
         m_resolve_finished = std::move(finished);
     }
 
-    void lazy_engine::resolve_reachable(const py::tuple& names)
+    std::vector<int> lazy_engine::pending_ids_of(const std::string& name) const
     {
-        std::set<std::string> wanted;
-        for (py::handle name : names)
+        std::vector<int> ids;
+        PyObject* current = PyDict_GetItemString(m_user_ns.ptr(), name.c_str());
+        if (current == nullptr)
         {
-            wanted.insert(name.cast<std::string>());
+            return ids;
         }
-        std::vector<py::object> needed;
-        std::vector<std::string> modules;
-        for (const auto& name : m_reach.reachable(std::move(wanted), m_user_ns))
+        for (int id : m_registry.pending_ids())
         {
-            py::str key(name);
-            if (m_user_ns.contains(key) && is_placeholder(m_user_ns[key]))
+            const deferred_import& entry = m_registry.entry(id);
+            if (entry.name == name && entry.stand_in.ptr() == current)
             {
-                needed.push_back(m_user_ns[key]);
-                for (int id : placeholder_ids(needed.back()))
+                ids.push_back(id);
+            }
+        }
+        return ids;
+    }
+
+    std::vector<int> lazy_engine::pending_ids_under(const std::string& module, bool from_imports_of_module) const
+    {
+        std::vector<int> ids;
+        for (int id : m_registry.pending_ids())
+        {
+            const deferred_import& entry = m_registry.entry(id);
+            const bool below = entry.module.rfind(module + ".", 0) == 0;
+            if (!entry.resolving && (below || (entry.module == module && (from_imports_of_module || !entry.from_import))))
+            {
+                ids.push_back(id);
+            }
+        }
+        return ids;
+    }
+
+    std::vector<int> lazy_engine::ids_to_prepare(const std::set<std::string>& evaluated,
+                                                 const std::set<std::string>& in_bodies)
+    {
+        // What the cell evaluates must be real before it runs; what its functions read
+        // matters for from-imports only (a pending module resolves itself when used, but a
+        // placeholder in an `except` clause or a dtype cannot).
+        bool everything = false;
+        bool every_from_import = false;
+        std::set<std::string> reached;
+        std::set<std::string> reached_in_bodies;
+        try
+        {
+            reached = m_reach.reachable(evaluated, m_user_ns);
+            reached_in_bodies = m_reach.reachable(in_bodies, m_user_ns);
+        }
+        catch (reach::incomplete&)
+        {
+            every_from_import = true;
+        }
+        catch (py::error_already_set& error)
+        {
+            report_fault("following what the cell calls", exception_text(error));
+            every_from_import = true;
+        }
+        everything = reached.count(every_name) > 0;
+        every_from_import = every_from_import || everything || reached_in_bodies.count(every_name) > 0;
+
+        std::vector<int> ids;
+        auto add = [&ids](const std::vector<int>& more)
+        {
+            for (int id : more)
+            {
+                if (std::find(ids.begin(), ids.end(), id) == ids.end())
                 {
-                    modules.push_back(m_registry.entry(id).module);
+                    ids.push_back(id);
+                }
+            }
+        };
+        for (int id : m_registry.pending_ids())
+        {
+            const deferred_import& entry = m_registry.entry(id);
+            if (everything || (every_from_import && entry.from_import))
+            {
+                add(pending_ids_of(entry.name));
+            }
+        }
+        for (const auto& name : reached)
+        {
+            if (std::string module = module_of_token(name); !module.empty())
+            {
+                add(pending_ids_under(module, true));
+            }
+            else
+            {
+                add(pending_ids_of(name));
+            }
+        }
+        for (const auto& name : reached_in_bodies)
+        {
+            for (int id : pending_ids_of(name))
+            {
+                if (m_registry.entry(id).from_import)
+                {
+                    add({id});
                 }
             }
         }
-        if (needed.empty())
+        return ids;
+    }
+
+    void lazy_engine::prepare(const py::tuple& evaluated, const py::tuple& in_bodies)
+    {
+        const std::vector<int> ids = ids_to_prepare(as_set(evaluated), as_set(in_bodies));
+        if (ids.empty())
         {
             return;
+        }
+        std::vector<std::string> modules;
+        for (int id : ids)
+        {
+            modules.push_back(m_registry.entry(id).module);
         }
         struct finish
         {
@@ -340,10 +495,81 @@ namespace xlazy
         {
             m_resolve_started(modules);
         }
-        const std::string trigger = "cell [" + std::to_string(m_registry.current_cell) + "]";
-        for (const auto& placeholder : needed)
+        resolve_ids(ids, "cell [" + std::to_string(m_registry.current_cell) + "]");
+    }
+
+    void lazy_engine::resolve_ids(const std::vector<int>& ids, const std::string& trigger)
+    {
+        struct attribution
         {
-            resolve_placeholder(placeholder, trigger);
+            std::string& slot;
+            std::string previous;
+            ~attribution() { slot = previous; }
+        } attribute_to{m_resolving_for, m_resolving_for};
+        m_resolving_for = trigger;
+
+        std::vector<std::string> order;
+        std::map<std::string, std::vector<int>> by_name;
+        for (int id : ids)
+        {
+            const std::string& name = m_registry.entry(id).name;
+            if (by_name.count(name) == 0)
+            {
+                order.push_back(name);
+            }
+            by_name[name].push_back(id);
+        }
+        for (const auto& name : order)
+        {
+            const std::vector<int>& group = by_name[name];
+            py::object stand_in = m_registry.entry(group.front()).stand_in;
+            if (stand_in && is_placeholder(stand_in))
+            {
+                resolve_placeholder(stand_in, trigger);
+            }
+            else
+            {
+                m_registry.resolve(group, trigger);
+            }
+        }
+    }
+
+    void lazy_engine::module_first_used(const std::string& module)
+    {
+        resolve_ids(pending_ids_under(module, true), m_registry.use_trigger());
+    }
+
+    void lazy_engine::module_executed(const std::string& module, double milliseconds)
+    {
+        // Whoever imported it (a cell, a library, another deferred import), the statements
+        // that import exactly this module are done, and the package now carries what was
+        // imported through it, as it would had each import run at its line.
+        try
+        {
+            const std::string trigger = m_resolving_for.empty()
+                                            ? "imported by other code in cell [" +
+                                                  std::to_string(m_registry.current_cell) + "]"
+                                            : m_resolving_for;
+            std::vector<int> carried;
+            for (int id : pending_ids_under(module, true))
+            {
+                const deferred_import& entry = m_registry.entry(id);
+                if (entry.module == module && !entry.from_import)
+                {
+                    m_registry.mark_resolved(id, milliseconds, trigger, module);
+                }
+                else
+                {
+                    carried.push_back(id);
+                }
+            }
+            resolve_ids(carried, trigger);
+        }
+        catch (py::error_already_set& error)
+        {
+            // The failing import is recorded and raises at its own next use; the import that
+            // brought this module in must not fail because of it.
+            error.discard_as_unraisable(py::str("xlazy: importing what " + module + " carries"));
         }
     }
 
@@ -353,14 +579,14 @@ namespace xlazy
         std::vector<std::string> not_pending;
         for (const auto& name : names)
         {
-            py::str key(name);
-            if (m_user_ns.contains(key) && is_placeholder(m_user_ns[key]))
+            const std::vector<int> ids = pending_ids_of(name);
+            if (ids.empty())
             {
-                resolve_placeholder(m_user_ns[key], trigger);
+                not_pending.push_back(name);
             }
             else
             {
-                not_pending.push_back(name);
+                resolve_ids(ids, trigger);
             }
         }
         return not_pending;
@@ -374,6 +600,16 @@ namespace xlazy
             names.push_back(m_registry.entry(id).name);
         }
         resolve_names(names, trigger);
+    }
+
+    std::size_t lazy_engine::resolve_module(const std::string& module, const std::string& trigger)
+    {
+        std::vector<int> ids = pending_ids_under(module, true);
+        ids.erase(std::remove_if(ids.begin(), ids.end(),
+                                 [&](int id) { return pending_ids_of(m_registry.entry(id).name).empty(); }),
+                  ids.end());
+        resolve_ids(ids, trigger);
+        return ids.size();
     }
 
     void lazy_engine::resolve_for_request(const std::string& code, int cursor, const std::string& trigger)

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "display_probe.hpp"
 #include "registry.hpp"
 
 namespace py = pybind11;
@@ -33,6 +34,12 @@ namespace xlazy
                 try
                 {
                     py::object value = placeholder->owner->resolve(*placeholder->ids, trigger);
+                    if (value.is(py::handle(self)))
+                    {
+                        // Its own import statement is running further up this thread's stack.
+                        PyErr_SetString(PyExc_ImportError, "cannot use a from-import while it is being imported");
+                        return nullptr;
+                    }
                     placeholder->resolved = value.release().ptr();
                 }
                 catch (py::error_already_set& error)
@@ -138,15 +145,6 @@ namespace xlazy
                 error.restore();
                 return nullptr;
             }
-        }
-
-        // IPython asks every result for these while choosing how to display it; a pending
-        // import shown in the output must not be imported just to be shown.
-        bool is_display_probe(std::string_view name)
-        {
-            const bool rich_repr = name.size() > 7 && name.substr(0, 6) == "_repr_" && name.back() == '_';
-            return rich_repr || name == "_ipython_display_" ||
-                   name == "_ipython_canary_method_should_not_exist_";
         }
 
         // isinstance() and type checks in libraries read __class__; like type(), it names
@@ -406,11 +404,6 @@ namespace xlazy
     bool is_placeholder(py::handle object)
     {
         return Py_TYPE(object.ptr()) == reinterpret_cast<PyTypeObject*>(type_object());
-    }
-
-    void add_to_placeholder(py::handle placeholder, int id)
-    {
-        as_placeholder(placeholder.ptr())->ids->push_back(id);
     }
 
     std::vector<int> placeholder_ids(py::handle placeholder)

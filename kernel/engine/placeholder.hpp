@@ -1,4 +1,5 @@
-// The object bound to a name while its import is pending. Any real use of it (attribute,
+// The object bound to a name while its from-import is pending (an `import` binds a pending
+// module instead, see lazy_module). Any real use of it (attribute,
 // call, operator, iteration, item access, isinstance against it, subclassing it) resolves
 // the import through the registry, rebinds the real object in the user namespace and
 // forwards the operation, so code that slipped past the cell analysis still sees the real
@@ -18,8 +19,6 @@ namespace xlazy
     pybind11::object make_placeholder(registry& owner, int id);
     bool is_placeholder(pybind11::handle object);
 
-    // Another pending import binding the same name (`import a.x` after `import a.y`).
-    void add_to_placeholder(pybind11::handle placeholder, int id);
     std::vector<int> placeholder_ids(pybind11::handle placeholder);
 
     // Resolves as a use would, attributed to `trigger`; returns the real object.

@@ -1,5 +1,6 @@
 #include "reach.hpp"
 
+#include <map>
 #include <regex>
 #include <vector>
 
@@ -11,6 +12,18 @@ namespace xlazy
 {
     namespace
     {
+        // A cell should not wait for a walk through a huge object graph: past this many
+        // objects the analysis gives up (and the caller resolves conservatively); past this
+        // many items a container's rest is left to the placeholders' own resolution.
+        constexpr std::size_t follow_budget = 20000;
+        constexpr std::size_t items_per_container = 10000;
+
+        bool holds_no_code(PyObject* value)
+        {
+            return value == Py_None || PyBool_Check(value) || PyLong_CheckExact(value) || PyFloat_CheckExact(value) ||
+                   PyComplex_CheckExact(value) || PyUnicode_CheckExact(value) || PyBytes_CheckExact(value);
+        }
+
         struct syntax
         {
             py::module_ ast = py::module_::import("ast");
@@ -23,6 +36,12 @@ namespace xlazy
             py::object constant = ast.attr("Constant");
         };
 
+        // Builtins that hand the namespace itself to the code that calls them.
+        bool reads_whole_namespace(const std::string& name)
+        {
+            return name == "globals" || name == "vars" || name == "locals" || name == "eval" || name == "exec";
+        }
+
         // `np.array?`, `%time f(x)`, `%%timeit` reach the cell as
         // get_ipython().run_line_magic('pinfo', 'np.array'): the code is in a string. For
         // the magics whose argument is code, every identifier in it counts as read; other
@@ -33,6 +52,19 @@ namespace xlazy
                                                            "pfile", "time",   "timeit", "prun",   "debug",
                                                            "capture"};
             return code_magics.count(magic) > 0;
+        }
+
+        // Magics that read the namespace or a module's state rather than names.
+        std::string implicit_read(const std::string& magic)
+        {
+            static const std::map<std::string, std::string> reads{
+                {"who", every_name},
+                {"whos", every_name},
+                {"who_ls", every_name},
+                {"precision", module_state_token("numpy")},
+            };
+            auto found = reads.find(magic);
+            return found == reads.end() ? std::string() : found->second;
         }
 
         void collect_magic_argument_reads(const syntax& kinds, py::handle call, std::set<std::string>& names)
@@ -47,13 +79,22 @@ namespace xlazy
             {
                 return;
             }
-            static const std::regex identifier(R"([A-Za-z_][A-Za-z0-9_]*)");
             py::list arguments = call.attr("args");
             if (py::len(arguments) == 0 || !py::isinstance(arguments[0], kinds.constant) ||
-                !takes_code(py::str(arguments[0].attr("value")).cast<std::string>()))
+                !py::isinstance<py::str>(arguments[0].attr("value")))
             {
                 return;
             }
+            const std::string magic = arguments[0].attr("value").cast<std::string>();
+            if (std::string implied = implicit_read(magic); !implied.empty())
+            {
+                names.insert(implied);
+            }
+            if (!takes_code(magic))
+            {
+                return;
+            }
+            static const std::regex identifier(R"([A-Za-z_][A-Za-z0-9_]*)");
             for (std::size_t i = 1; i < py::len(arguments); ++i)
             {
                 py::handle argument = arguments[i];
@@ -65,22 +106,32 @@ namespace xlazy
                 for (std::sregex_iterator it(text.begin(), text.end(), identifier), end; it != end; ++it)
                 {
                     names.insert(it->str());
+                    if (reads_whole_namespace(it->str()))
+                    {
+                        names.insert(every_name);
+                    }
                 }
             }
         }
 
-        void collect_reads(const syntax& kinds, py::handle node, std::set<std::string>& names)
+        void collect_reads(const syntax& kinds, py::handle node, std::set<std::string>& names,
+                           std::set<std::string>& in_bodies)
         {
             if (py::isinstance(node, kinds.name))
             {
                 if (py::isinstance(node.attr("ctx"), kinds.load))
                 {
-                    names.insert(node.attr("id").cast<std::string>());
+                    const std::string name = node.attr("id").cast<std::string>();
+                    names.insert(name);
+                    if (reads_whole_namespace(name))
+                    {
+                        names.insert(every_name);
+                    }
                 }
                 return;
             }
-            // A function body runs when it is called, and the call is followed then
-            // (reach::reachable); only what the definition evaluates counts now.
+            // A function body runs when it is called: what it reads is kept apart from what
+            // the definition itself evaluates (defaults, decorators).
             if (py::isinstance(node, kinds.functions) || py::isinstance(node, kinds.lambda))
             {
                 py::object arguments = node.attr("args");
@@ -90,17 +141,31 @@ namespace xlazy
                     {
                         if (!value.is_none())
                         {
-                            collect_reads(kinds, value, names);
+                            collect_reads(kinds, value, names, in_bodies);
                         }
                     }
                 }
-                if (!py::isinstance(node, kinds.lambda))
+                const bool lambda = py::isinstance(node, kinds.lambda);
+                if (!lambda)
                 {
                     for (py::handle decorator : node.attr("decorator_list"))
                     {
-                        collect_reads(kinds, decorator, names);
+                        collect_reads(kinds, decorator, names, in_bodies);
                     }
                 }
+                std::set<std::string> body_reads;
+                if (lambda)
+                {
+                    collect_reads(kinds, node.attr("body"), body_reads, body_reads);
+                }
+                else
+                {
+                    for (py::handle statement : node.attr("body"))
+                    {
+                        collect_reads(kinds, statement, body_reads, body_reads);
+                    }
+                }
+                in_bodies.insert(body_reads.begin(), body_reads.end());
                 return;
             }
             if (py::isinstance(node, kinds.call))
@@ -109,17 +174,57 @@ namespace xlazy
             }
             for (py::handle child : kinds.ast.attr("iter_child_nodes")(node))
             {
-                collect_reads(kinds, child, names);
+                collect_reads(kinds, child, names, in_bodies);
             }
+        }
+
+        // The type's own entry, read without running descriptors or metaclass code.
+        py::object type_entry(PyTypeObject* type, const char* key)
+        {
+            PyObject* found = type->tp_dict ? PyDict_GetItemString(type->tp_dict, key) : nullptr;
+            return found ? py::reinterpret_borrow<py::object>(found) : py::object();
+        }
+
+        bool written_in_notebook(PyTypeObject* type)
+        {
+            py::object module = type_entry(type, "__module__");
+            return module && PyUnicode_Check(module.ptr()) && module.cast<std::string>() == "__main__";
+        }
+
+        // An instance's own attributes, without calling __getattr__ or properties.
+        py::object instance_dict(py::handle value)
+        {
+            PyObject* dict = PyObject_GenericGetDict(value.ptr(), nullptr);
+            if (dict == nullptr)
+            {
+                PyErr_Clear();
+                return py::object();
+            }
+            return py::reinterpret_steal<py::object>(dict);
         }
     }
 
-    std::set<std::string> names_read(py::handle tree)
+    std::string module_state_token(const std::string& module)
+    {
+        return "<state of " + module + ">";
+    }
+
+    std::string module_of_token(const std::string& token)
+    {
+        static const std::string prefix = "<state of ";
+        if (token.rfind(prefix, 0) != 0 || token.back() != '>')
+        {
+            return {};
+        }
+        return token.substr(prefix.size(), token.size() - prefix.size() - 1);
+    }
+
+    names_in_code names_read(py::handle tree)
     {
         // Never destroyed: Python objects must not outlive the interpreter in a static.
         static const syntax* kinds = new syntax;
-        std::set<std::string> names;
-        collect_reads(*kinds, tree, names);
+        names_in_code names;
+        collect_reads(*kinds, tree, names.evaluated, names.in_bodies);
         return names;
     }
 
@@ -128,7 +233,6 @@ namespace xlazy
         if (!m_code_names.contains(code))
         {
             py::list names;
-            py::object code_type = py::module_::import("types").attr("CodeType");
             for (py::handle instruction : py::module_::import("dis").attr("get_instructions")(code))
             {
                 const std::string opname = instruction.attr("opname").cast<std::string>();
@@ -140,7 +244,7 @@ namespace xlazy
             // Nested functions, lambdas, comprehensions and class bodies.
             for (py::handle constant : code.attr("co_consts"))
             {
-                if (py::isinstance(constant, code_type))
+                if (PyCode_Check(constant.ptr()))
                 {
                     std::set<std::string> nested;
                     add_code_names(constant, nested);
@@ -154,52 +258,126 @@ namespace xlazy
         }
         for (py::handle name : m_code_names[code])
         {
-            found.insert(name.cast<std::string>());
+            const std::string text = name.cast<std::string>();
+            found.insert(text);
+            if (reads_whole_namespace(text))
+            {
+                found.insert(every_name);
+            }
+        }
+    }
+
+    void reach::add_function_names(py::handle function, std::set<std::string>& found)
+    {
+        PyObject* raw = function.ptr();
+        // Only a notebook function reads notebook globals; a library decorator's wrapper
+        // still leads, through its closure, to the notebook function it wraps.
+        if (PyFunction_GET_GLOBALS(raw) == m_user_globals)
+        {
+            add_code_names(py::handle(PyFunction_GET_CODE(raw)), found);
+        }
+        if (PyObject* closure = PyFunction_GET_CLOSURE(raw))
+        {
+            for (py::handle cell : py::reinterpret_borrow<py::tuple>(closure))
+            {
+                if (PyObject* contents = PyCell_GET(cell.ptr()))
+                {
+                    add_object_names(contents, found);
+                }
+            }
+        }
+        if (PyObject* defaults = PyFunction_GET_DEFAULTS(raw))
+        {
+            add_items(defaults, found);
+        }
+        if (PyObject* keyword_defaults = PyFunction_GET_KW_DEFAULTS(raw))
+        {
+            add_items(keyword_defaults, found);
+        }
+        add_instance_names(function, found); // functools.wraps stores __wrapped__ here
+    }
+
+    void reach::add_instance_names(py::handle value, std::set<std::string>& found)
+    {
+        py::object attributes = instance_dict(value);
+        if (!attributes || !PyDict_Check(attributes.ptr()))
+        {
+            return;
+        }
+        if (written_in_notebook(Py_TYPE(value.ptr())))
+        {
+            add_items(attributes, found);
+        }
+        else if (PyObject* wrapped = PyDict_GetItemString(attributes.ptr(), "__wrapped__"))
+        {
+            add_object_names(wrapped, found); // lru_cache, functools.wraps
+        }
+    }
+
+    void reach::add_items(py::handle container, std::set<std::string>& found)
+    {
+        PyObject* raw = container.ptr();
+        py::object values = PyDict_Check(raw) ? py::reinterpret_steal<py::object>(PyDict_Values(raw))
+                                              : py::reinterpret_borrow<py::object>(container);
+        std::size_t seen = 0;
+        for (py::handle item : values)
+        {
+            if (++seen > items_per_container)
+            {
+                return;
+            }
+            add_object_names(item, found);
         }
     }
 
     void reach::add_object_names(py::handle value, std::set<std::string>& found)
     {
-        if (is_placeholder(value) || !m_followed.insert(value.ptr()).second)
+        PyObject* raw = value.ptr();
+        if (holds_no_code(raw) || is_placeholder(value) || PyModule_Check(raw) || !m_followed.insert(raw).second)
         {
             return;
         }
-        py::module_ types = py::module_::import("types");
-        if (py::isinstance(value, types.attr("FunctionType")))
+        if (m_followed.size() > follow_budget)
         {
-            add_code_names(value.attr("__code__"), found);
+            throw incomplete();
         }
-        else if (py::isinstance(value, types.attr("MethodType")))
+        static PyObject* partial_type = py::object(py::module_::import("functools").attr("partial")).release().ptr();
+        if (PyFunction_Check(raw))
         {
-            add_object_names(value.attr("__func__"), found);
+            add_function_names(value, found);
         }
-        else if (py::isinstance(value, py::module_::import("functools").attr("partial")))
+        else if (PyMethod_Check(raw))
         {
-            add_object_names(value.attr("func"), found);
+            add_object_names(PyMethod_GET_FUNCTION(raw), found);
+            add_object_names(PyMethod_GET_SELF(raw), found);
         }
-        else if (PyType_Check(value.ptr()))
+        else if (PyObject_TypeCheck(raw, reinterpret_cast<PyTypeObject*>(partial_type)))
+        {
+            py::object partial = py::reinterpret_borrow<py::object>(value);
+            add_object_names(partial.attr("func"), found);
+            add_items(partial.attr("args"), found);
+            add_items(partial.attr("keywords"), found);
+        }
+        else if (PyType_Check(raw))
         {
             // Only classes written in the notebook: a library class cannot read its globals.
-            if (py::str(py::getattr(value, "__module__", py::none())).cast<std::string>() != "__main__")
+            PyTypeObject* type = reinterpret_cast<PyTypeObject*>(raw);
+            if (!written_in_notebook(type))
             {
                 return;
             }
-            py::object property_type = py::module_::import("builtins").attr("property");
-            for (auto item : value.attr("__dict__").attr("items")())
+            for (auto item : py::reinterpret_borrow<py::dict>(type->tp_dict))
             {
-                py::handle member = py::reinterpret_borrow<py::tuple>(item)[1];
-                if (py::isinstance(member, property_type))
+                py::handle member = item.second;
+                if (PyObject_TypeCheck(member.ptr(), &PyProperty_Type))
                 {
                     for (const char* accessor : {"fget", "fset", "fdel"})
                     {
-                        py::object function = member.attr(accessor);
-                        if (!function.is_none())
-                        {
-                            add_object_names(function, found);
-                        }
+                        add_object_names(member.attr(accessor), found);
                     }
                 }
-                else if (py::hasattr(member, "__func__")) // staticmethod, classmethod
+                else if (PyObject_TypeCheck(member.ptr(), &PyStaticMethod_Type) ||
+                         PyObject_TypeCheck(member.ptr(), &PyClassMethod_Type))
                 {
                     add_object_names(member.attr("__func__"), found);
                 }
@@ -208,11 +386,20 @@ namespace xlazy
                     add_object_names(member, found);
                 }
             }
+            for (py::handle base : py::reinterpret_borrow<py::tuple>(type->tp_bases))
+            {
+                add_object_names(base, found);
+            }
         }
-        else if (!PyModule_Check(value.ptr()))
+        else if (PyList_Check(raw) || PyTuple_Check(raw) || PyDict_Check(raw) || PyAnySet_Check(raw))
         {
-            // An instance of a notebook class reads what its methods read.
-            add_object_names(py::type::handle_of(value), found);
+            add_items(value, found);
+        }
+        else
+        {
+            // An instance of a notebook class reads what its methods and attributes read.
+            add_object_names(reinterpret_cast<PyObject*>(Py_TYPE(raw)), found);
+            add_instance_names(value, found);
         }
     }
 
@@ -221,6 +408,7 @@ namespace xlazy
         std::vector<std::string> to_visit(names.begin(), names.end());
         std::set<std::string> visited;
         m_followed.clear();
+        m_user_globals = user_ns.ptr();
         while (!to_visit.empty())
         {
             std::string name = std::move(to_visit.back());
@@ -229,13 +417,13 @@ namespace xlazy
             {
                 continue;
             }
-            py::str key(name);
-            if (!user_ns.contains(key))
+            PyObject* value = PyDict_GetItemString(user_ns.ptr(), name.c_str());
+            if (value == nullptr)
             {
                 continue;
             }
             std::set<std::string> found;
-            add_object_names(user_ns[key], found);
+            add_object_names(value, found);
             for (const auto& next : found)
             {
                 if (visited.count(next) == 0)

@@ -65,9 +65,9 @@ namespace xlazy
 
         // Waits for another thread's resolve of the same import without holding the GIL,
         // which that thread needs to finish.
-        std::unique_lock<std::mutex> lock_releasing_gil(std::mutex& mutex)
+        std::unique_lock<std::recursive_mutex> lock_releasing_gil(std::recursive_mutex& mutex)
         {
-            std::unique_lock<std::mutex> lock(mutex, std::try_to_lock);
+            std::unique_lock<std::recursive_mutex> lock(mutex, std::try_to_lock);
             if (!lock.owns_lock())
             {
                 py::gil_scoped_release release;
@@ -98,13 +98,24 @@ namespace xlazy
         for (int id : ids)
         {
             // Entries may be appended while this one runs: index, never hold a reference.
-            auto mutex = m_entries.at(static_cast<std::size_t>(id)).resolving;
+            auto mutex = m_entries.at(static_cast<std::size_t>(id)).lock;
             auto lock = lock_releasing_gil(*mutex);
-            if (m_entries.at(static_cast<std::size_t>(id)).state == import_state::resolved)
             {
-                value = m_entries.at(static_cast<std::size_t>(id)).value; // another thread won
-                continue;
+                const deferred_import& entry = m_entries.at(static_cast<std::size_t>(id));
+                if (entry.state == import_state::resolved || entry.resolving)
+                {
+                    // Another thread won, or this import is already running further up.
+                    value = entry.state == import_state::resolved ? entry.value : entry.stand_in;
+                    continue;
+                }
             }
+            struct running
+            {
+                registry& owner;
+                int id;
+                ~running() { owner.m_entries.at(static_cast<std::size_t>(id)).resolving = false; }
+            } mark{*this, id};
+            m_entries.at(static_cast<std::size_t>(id)).resolving = true;
             const auto before = loaded_module_names();
             const auto started = std::chrono::steady_clock::now();
             try
@@ -146,15 +157,28 @@ namespace xlazy
                 }
             }
         }
-        // Rebind only a name that still holds the placeholder: a name the user rebound
-        // in the meantime is theirs.
+        // Rebind only a name that still holds the stand-in: a name the user rebound in the
+        // meantime is theirs. A pending module usually is the value and stays.
         const deferred_import& last = m_entries.at(static_cast<std::size_t>(ids.back()));
         py::str name(last.name);
-        if (m_user_ns.contains(name) && py::object(m_user_ns[name]).is(last.placeholder))
+        if (value && m_user_ns.contains(name) && py::object(m_user_ns[name]).is(last.stand_in) &&
+            !value.is(last.stand_in))
         {
             m_user_ns[name] = value;
         }
         return value;
+    }
+
+    void registry::mark_resolved(int id, double milliseconds, const std::string& trigger, const std::string& module)
+    {
+        deferred_import& entry = m_entries.at(static_cast<std::size_t>(id));
+        entry.state = import_state::resolved;
+        entry.reason.clear();
+        entry.value = entry.stand_in;
+        entry.resolve_ms = milliseconds;
+        entry.resolved_at = std::chrono::system_clock::now();
+        entry.resolved_by = trigger;
+        entry.modules_loaded = {module};
     }
 
     void registry::mark_dropped(int id, std::string reason)
@@ -162,7 +186,7 @@ namespace xlazy
         deferred_import& entry = m_entries.at(static_cast<std::size_t>(id));
         entry.state = import_state::dropped;
         entry.reason = std::move(reason);
-        entry.placeholder = py::object();
+        entry.stand_in = py::object();
     }
 
     void registry::drop_unbound(int cell)
@@ -178,7 +202,7 @@ namespace xlazy
             {
                 mark_dropped(entry.id, "deleted in cell [" + std::to_string(cell) + "]");
             }
-            else if (!py::object(m_user_ns[name]).is(entry.placeholder))
+            else if (!py::object(m_user_ns[name]).is(entry.stand_in))
             {
                 mark_dropped(entry.id, "rebound in cell [" + std::to_string(cell) + "]");
             }
@@ -204,9 +228,9 @@ namespace xlazy
         return shown;
     }
 
-    void registry::set_placeholder(int id, py::object placeholder)
+    void registry::set_stand_in(int id, py::object stand_in)
     {
-        m_entries.at(static_cast<std::size_t>(id)).placeholder = std::move(placeholder);
+        m_entries.at(static_cast<std::size_t>(id)).stand_in = std::move(stand_in);
     }
 
     std::vector<int> registry::pending_ids() const

@@ -16,7 +16,7 @@ namespace xlazy
 {
     enum class import_state
     {
-        pending,  // bound to a placeholder, module not run
+        pending,  // bound to a stand-in (pending module or placeholder), module not run
         resolved, // module run, real object bound
         failed,   // the last resolve raised; still pending, the next use retries
         dropped,  // the name was rebound or deleted before use; never run
@@ -32,6 +32,7 @@ namespace xlazy
         std::string binding;   // one-name statement that produces the bound object
         std::string name;      // the name bound in the user namespace
         std::string module;    // the module the statement imports
+        bool from_import = false;
         int cell = 0;
         int line = 0;
         import_state state = import_state::pending;
@@ -41,9 +42,12 @@ namespace xlazy
         std::chrono::system_clock::time_point resolved_at;
         double resolve_ms = 0;
         std::vector<std::string> modules_loaded;
-        pybind11::object placeholder; // what the name holds while pending (shared by entries of one name)
-        pybind11::object value;       // what the name stands for once resolved
-        std::shared_ptr<std::mutex> resolving = std::make_shared<std::mutex>();
+        // What the name holds while pending: the pending module of an `import` (shared by
+        // every entry binding that module to the name) or the placeholder of a from-import.
+        pybind11::object stand_in;
+        pybind11::object value; // what the name stands for once resolved
+        bool resolving = false; // its statement is running (a nested resolve must not rerun it)
+        std::shared_ptr<std::recursive_mutex> lock = std::make_shared<std::recursive_mutex>();
     };
 
     class registry
@@ -61,21 +65,25 @@ namespace xlazy
         // The entries %lazy status shows: everything since the last clear().
         std::vector<const deferred_import*> listed() const;
         const deferred_import& entry(int id) const { return m_entries.at(static_cast<std::size_t>(id)); }
-        void set_placeholder(int id, pybind11::object placeholder);
+        void set_stand_in(int id, pybind11::object stand_in);
 
         // Runs the pending imports `ids` (all bind the same name) and returns the object
         // the name now stands for. `trigger` says what needed it, for %lazy status.
         // Raises the import's own exception, with a note naming the statement and cell.
         pybind11::object resolve(const std::vector<int>& ids, const std::string& trigger);
 
-        // Marks entries whose name no longer holds their placeholder as dropped.
+        // Records an import that some other code ran (a library importing the same module):
+        // the entry is resolved without running its statement.
+        void mark_resolved(int id, double milliseconds, const std::string& trigger, const std::string& module);
+
+        // Marks entries whose name no longer holds their stand-in as dropped.
         void drop_unbound(int cell);
         void mark_dropped(int id, std::string reason);
         // %reset: drops what is pending and lists nothing older. Entries are kept, so a
-        // placeholder that escaped the namespace still resolves the right import.
+        // stand-in that escaped the namespace still resolves the right import.
         void clear();
 
-        // Ids of entries whose name currently holds a pending placeholder.
+        // Ids of entries that are pending or failed (the name still holds the stand-in).
         std::vector<int> pending_ids() const;
 
         // The cell running now, for "resolved by" and "declared in".

@@ -55,9 +55,13 @@ void engine_test::write_module(const std::string& relative_path, const std::stri
     py::module_::import("importlib").attr("invalidate_caches")();
 }
 
-std::string engine_test::run_cell(const std::string& code)
+std::string engine_test::run_cell(const std::string& code, bool eager)
 {
     engine->begin_cell(++cell);
+    if (eager)
+    {
+        engine->run_cell_eagerly();
+    }
     last_error_notes.clear();
     last_error_message.clear();
     std::string error;

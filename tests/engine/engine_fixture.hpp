@@ -1,4 +1,4 @@
-// Runs cells the way IPython does (parse, ast_transformers, exec in the user namespace)
+// Runs cells the way IPython does (parse, the engine's rewrite, exec in the user namespace)
 // against modules written for the test, each of which records that it ran.
 #pragma once
 
@@ -21,8 +21,9 @@ protected:
     // execution calls `ran(__name__)`.
     void write_module(const std::string& relative_path, const std::string& source);
 
-    // Runs one cell; returns the exception's type name, or "" when it succeeded.
-    std::string run_cell(const std::string& code);
+    // Runs one cell (as `%%eager` would with `eager`); returns the exception's type name,
+    // or "" when it succeeded.
+    std::string run_cell(const std::string& code, bool eager = false);
 
     // The Python value of `expression` in the user namespace, as repr.
     std::string value(const std::string& expression);

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include "engine/deferral.hpp"
 #include "engine/lazy_mode.hpp"
 
 using xlazy::lazy_mode;
@@ -30,18 +29,4 @@ TEST(lazy_mode, names_round_trip)
 TEST(lazy_mode, choices_list_every_mode_for_error_messages)
 {
     EXPECT_EQ(xlazy::lazy_mode_choices(), "off|cell|all");
-}
-
-TEST(lazy_keyword, pep_810_spellings_become_plain_imports)
-{
-    EXPECT_EQ(xlazy::without_lazy_keyword("lazy import numpy as np\n"), "import numpy as np\n");
-    EXPECT_EQ(xlazy::without_lazy_keyword("lazy from pandas import DataFrame"), "from pandas import DataFrame");
-}
-
-TEST(lazy_keyword, other_lines_are_left_alone)
-{
-    for (const char* line : {"lazy = True\n", "    lazy import x\n", "lazyimport x\n", "print('lazy import x')\n"})
-    {
-        EXPECT_EQ(xlazy::without_lazy_keyword(line), line);
-    }
 }

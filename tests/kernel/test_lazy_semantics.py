@@ -118,12 +118,20 @@ def test_names_reached_through_earlier_functions_are_resolved_before_the_cell(la
     assert entry["resolved_by"] == "cell [4]"  # cell 3 checked sys.modules
 
 
-def test_eval_and_globals_use_the_placeholder_which_resolves_itself(lazy):
+def test_a_pending_import_is_already_the_module_it_will_be(lazy):
     lazy.execute("import probe_plain")
-    assert lazy.value("repr(globals()['probe_plain'])") == "\"<pending import of 'probe_plain' from cell [1]>\""
-    assert lazy.value("eval('probe_' + 'plain').VALUE") == "'plain'"
-    assert lazy.value("type(probe_plain).__name__") == "'module'"
-    assert status(lazy)["probe_plain"]["resolved_by"] == "first use in cell [3]"
+    namespace = "__import__('sys')._getframe().f_globals"
+    assert lazy.value(f"type({namespace}['probe_plain']).__name__") == "'module'"
+    assert lazy.value(f"repr({namespace}['probe_plain']).startswith(\"<module 'probe_plain' from \")") == "True"
+    assert not imported(lazy, "probe_plain")
+    assert lazy.value(f"{namespace}['probe_plain'].VALUE") == "'plain'"
+    assert status(lazy)["probe_plain"]["resolved_by"] == "first use in cell [5]"
+
+
+def test_code_reading_the_whole_namespace_sees_every_import_resolved(lazy):
+    lazy.execute("import probe_plain\nfrom probe_shapes import Circle")
+    assert lazy.value("eval('probe_' + 'plain').VALUE, isinstance(globals()['Circle'], type)") == "('plain', True)"
+    assert status(lazy)["Circle"]["resolved_by"] == "cell [2]"
 
 
 def test_unused_import_is_never_executed(lazy):
@@ -219,7 +227,7 @@ def test_interrupt_during_a_resolve_keeps_modules_and_namespace_consistent(lazy)
     slow = lazy.probe_dir / "probe_slow.py"
     slow.write_text("import time\ntime.sleep(60)\nVALUE = 1\n")
     lazy.execute("import probe_slow")
-    msg_id = lazy.client.execute("print('resolving', flush=True)\neval('probe_slow').VALUE")
+    msg_id = lazy.client.execute("print('resolving', flush=True)\n__import__('sys')._getframe().f_globals['probe_slow'].VALUE")
     while True:  # interrupt once the resolve is under way
         message = lazy.client.get_iopub_msg(timeout=30)
         if message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream":
@@ -229,7 +237,7 @@ def test_interrupt_during_a_resolve_keeps_modules_and_namespace_consistent(lazy)
     reply = lazy.shell_reply(msg_id)
     assert reply["ename"] == "KeyboardInterrupt"
     assert not imported(lazy, "probe_slow")
-    assert lazy.value("repr(globals()['probe_slow'])").startswith("\"<pending import of 'probe_slow'")
+    assert status(lazy)["probe_slow"]["state"] == "failed"
     slow.write_text("VALUE = 1\n")
     assert lazy.value("probe_slow.VALUE") == "1"
 
@@ -240,7 +248,7 @@ def test_threads_touching_a_pending_name_share_one_module(lazy):
     code = (
         "import threading\n"
         "seen = []\n"
-        "workers = [threading.Thread(target=lambda: seen.append(eval('probe_counted').__name__ and __import__('sys').modules['probe_counted'])) for _ in range(3)]\n"
+        "workers = [threading.Thread(target=lambda: seen.append(eval('probe_counted').time and __import__('sys').modules['probe_counted'])) for _ in range(3)]\n"
         "[w.start() for w in workers]; [w.join() for w in workers]\n"
         "len(seen), all(s is seen[0] for s in seen), probe_runs"
     )

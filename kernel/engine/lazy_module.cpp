@@ -1,0 +1,328 @@
+#include "lazy_module.hpp"
+
+#include <chrono>
+#include <string_view>
+#include <thread>
+
+#include "display_probe.hpp"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace xlazy
+{
+    namespace
+    {
+        // Attributes the import system itself sets on a module; anything else found on a
+        // pending module that module_from_spec did not put there was set by the user.
+        bool set_by_import_system(const std::string& key)
+        {
+            static const char* const keys[] = {"__name__", "__loader__", "__package__", "__spec__",
+                                               "__path__", "__file__",   "__cached__",  "__getattr__",
+                                               "__dir__",  "__builtins__"};
+            for (const char* known : keys)
+            {
+                if (key == known)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        // pybind11's py::list(x) and py::dict(x) share x when it already is one; these copy.
+        py::list copy_of_list(py::handle list)
+        {
+            return py::reinterpret_steal<py::list>(PySequence_List(list.ptr()));
+        }
+
+        py::dict copy_of_dict(py::handle dict)
+        {
+            PyObject* copy = PyDict_Copy(dict.ptr());
+            if (copy == nullptr)
+            {
+                throw py::error_already_set();
+            }
+            return py::reinterpret_steal<py::dict>(copy);
+        }
+
+        bool created_by_default(py::handle loader)
+        {
+            // Source, bytecode, zip and namespace packages make a blank module and fill it in
+            // exec_module; extension modules do their work in create_module.
+            py::module_ external = py::module_::import("importlib._bootstrap_external");
+            py::object create = py::getattr(py::type::handle_of(loader), "create_module", py::none());
+            return create.is(external.attr("_LoaderBasics").attr("create_module")) ||
+                   create.is(external.attr("NamespaceLoader").attr("create_module"));
+        }
+
+        // Swaps in the sys.path and warnings filters an import saw at its line, and on the
+        // way out puts back today's, keeping what the module itself added.
+        class import_time_environment
+        {
+        public:
+            import_time_environment(const py::list& sys_path, const py::list& filters)
+                : m_sys(py::module_::import("sys")), m_warnings(py::module_::import("warnings")),
+                  m_saved_path(sys_path), m_saved_filters(filters), m_path_now(copy_of_list(m_sys.attr("path"))),
+                  m_filters_now(copy_of_list(m_warnings.attr("filters")))
+            {
+                replace(m_sys.attr("path"), m_saved_path);
+                replace(m_warnings.attr("filters"), m_saved_filters);
+                m_warnings.attr("_filters_mutated")();
+            }
+            ~import_time_environment()
+            {
+                try
+                {
+                    py::list path = m_path_now;
+                    for (py::handle entry : added_since(m_saved_path, m_sys.attr("path")))
+                    {
+                        if (!path.contains(entry))
+                        {
+                            path.append(entry);
+                        }
+                    }
+                    replace(m_sys.attr("path"), path);
+                    // A filter the module installed goes in front, where simplefilter() put it.
+                    py::list filters = added_since(m_saved_filters, m_warnings.attr("filters"));
+                    for (py::handle filter : m_filters_now)
+                    {
+                        filters.append(filter);
+                    }
+                    replace(m_warnings.attr("filters"), filters);
+                    m_warnings.attr("_filters_mutated")();
+                }
+                catch (py::error_already_set& error)
+                {
+                    error.discard_as_unraisable("xlazy: restoring sys.path and warnings filters");
+                }
+            }
+            import_time_environment(const import_time_environment&) = delete;
+            import_time_environment& operator=(const import_time_environment&) = delete;
+
+        private:
+            static void replace(py::handle target, const py::list& items)
+            {
+                target.attr("__setitem__")(py::slice(py::none(), py::none(), py::none()), items);
+            }
+            static py::list added_since(const py::list& before, py::handle after)
+            {
+                py::list added;
+                for (py::handle item : after)
+                {
+                    if (!before.contains(item))
+                    {
+                        added.append(item);
+                    }
+                }
+                return added;
+            }
+
+            py::module_ m_sys;
+            py::module_ m_warnings;
+            py::list m_saved_path;
+            py::list m_saved_filters;
+            py::list m_path_now;
+            py::list m_filters_now;
+        };
+    }
+
+    lazy_modules::lazy_modules(first_use_handler first_use, executed_handler executed)
+        : m_first_use(std::move(first_use)), m_executed(std::move(executed))
+    {
+        py::object namespace_type = py::module_::import("types").attr("SimpleNamespace");
+        m_loader = namespace_type(
+            "create_module"_a = py::cpp_function([this](py::object spec) { return create_module(spec); }),
+            "exec_module"_a = py::cpp_function([this](py::object module) { exec_module(module); }));
+        m_finder = namespace_type("find_spec"_a = py::cpp_function(
+                                      [this](const std::string& name, py::object, py::object)
+                                      { return find_spec(name); },
+                                      py::arg("name"), py::arg("path"), py::arg("target") = py::none()));
+        py::module_::import("sys").attr("meta_path").attr("insert")(0, m_finder);
+    }
+
+    lazy_modules::~lazy_modules()
+    {
+        // The hooks and the finder call back into this object: nothing may reach them after it.
+        try
+        {
+            py::list meta_path = py::module_::import("sys").attr("meta_path");
+            if (meta_path.contains(m_finder))
+            {
+                meta_path.attr("remove")(m_finder);
+            }
+            for (auto& [name, pending] : m_records)
+            {
+                if (pending.current == state::pending)
+                {
+                    py::dict attributes = pending.module.attr("__dict__");
+                    for (const char* hook : {"__getattr__", "__dir__"})
+                    {
+                        if (attributes.contains(hook))
+                        {
+                            PyDict_DelItemString(attributes.ptr(), hook);
+                        }
+                    }
+                }
+            }
+        }
+        catch (py::error_already_set& error)
+        {
+            error.discard_as_unraisable("xlazy: removing the lazy-module finder");
+        }
+    }
+
+    std::optional<py::object> lazy_modules::pending_module(const std::string& name, py::handle spec)
+    {
+        auto found = m_records.find(name);
+        if (found != m_records.end() && found->second.current != state::executed)
+        {
+            return found->second.module;
+        }
+        py::object loader = spec.attr("loader");
+        if (loader.is_none() || !created_by_default(loader))
+        {
+            return std::nullopt;
+        }
+        record created;
+        created.module = py::module_::import("importlib.util").attr("module_from_spec")(spec);
+        created.spec = py::reinterpret_borrow<py::object>(spec);
+        created.initial = copy_of_dict(created.module.attr("__dict__"));
+        created.sys_path = copy_of_list(py::module_::import("sys").attr("path"));
+        created.warning_filters = copy_of_list(py::module_::import("warnings").attr("filters"));
+        make_hooks(created, name);
+        created.module.attr("__dict__").attr("update")(created.hooks);
+        py::object module = created.module;
+        m_records[name] = std::move(created);
+        return module;
+    }
+
+    void lazy_modules::make_hooks(record& pending, const std::string& name)
+    {
+        pending.hooks["__getattr__"] = py::cpp_function(
+            [this, name](const std::string& attribute) { return attribute_on_first_use(name, attribute); });
+        pending.hooks["__dir__"] = py::cpp_function(
+            [this, name]
+            {
+                record& module = m_records.at(name);
+                if (module.current == state::executing && module.executing_thread == std::this_thread::get_id())
+                {
+                    // The module listing itself while it runs sees what it has so far.
+                    py::list names;
+                    for (auto item : py::dict(module.module.attr("__dict__")))
+                    {
+                        if (PyDict_GetItem(module.hooks.ptr(), item.first.ptr()) != item.second.ptr())
+                        {
+                            names.append(item.first);
+                        }
+                    }
+                    return py::object(names);
+                }
+                attribute_on_first_use(name, "__dict__");
+                return py::module_::import("builtins").attr("dir")(m_records.at(name).module);
+            });
+    }
+
+    py::object lazy_modules::spec_of(const std::string& name) const
+    {
+        auto found = m_records.find(name);
+        return found != m_records.end() && found->second.current == state::pending ? found->second.spec : py::object();
+    }
+
+    py::object lazy_modules::attribute_on_first_use(const std::string& name, const std::string& attribute)
+    {
+        record& pending = m_records.at(name);
+        // The import system probes for __path__, __file__ and the like while it adopts the
+        // module; only a real use runs it. While it runs, its own thread sees it as Python
+        // shows a module being imported, and other threads wait for the import to finish.
+        const bool own_import = pending.current == state::executing &&
+                                pending.executing_thread == std::this_thread::get_id();
+        if (is_display_probe(attribute) || set_by_import_system(attribute) || own_import)
+        {
+            throw py::attribute_error("module '" + name + "' has no attribute '" + attribute + "'");
+        }
+        if (pending.current == state::pending)
+        {
+            m_first_use(name);
+        }
+        if (m_records.at(name).current != state::executed)
+        {
+            py::module_::import("importlib").attr("import_module")(name);
+        }
+        return m_records.at(name).module.attr(attribute.c_str());
+    }
+
+    py::object lazy_modules::find_spec(const std::string& name)
+    {
+        auto found = m_records.find(name);
+        if (found == m_records.end() || found->second.current != state::pending)
+        {
+            return py::none();
+        }
+        const py::object& original = found->second.spec;
+        return py::module_::import("importlib.machinery")
+            .attr("ModuleSpec")(name, m_loader, "origin"_a = original.attr("origin"),
+                                "is_package"_a = !original.attr("submodule_search_locations").is_none());
+    }
+
+    py::object lazy_modules::create_module(py::handle spec)
+    {
+        return m_records.at(spec.attr("name").cast<std::string>()).module;
+    }
+
+    void lazy_modules::exec_module(py::handle module)
+    {
+        const std::string name = module.attr("__spec__").attr("name").cast<std::string>();
+        record& pending = m_records.at(name);
+        pending.current = state::executing;
+        pending.executing_thread = std::this_thread::get_id();
+        py::dict attributes = module.attr("__dict__");
+        py::dict set_by_user;
+        for (auto item : attributes)
+        {
+            const std::string key = py::str(item.first);
+            if (!set_by_import_system(key) &&
+                PyDict_GetItem(pending.initial.ptr(), item.first.ptr()) != item.second.ptr())
+            {
+                set_by_user[item.first] = item.second;
+            }
+        }
+        // The module sees the spec and loader an eager import would have given it.
+        module.attr("__spec__") = pending.spec;
+        module.attr("__loader__") = pending.spec.attr("loader");
+        pending.spec.attr("_initializing") = true;
+        const auto started = std::chrono::steady_clock::now();
+        try
+        {
+            import_time_environment environment(pending.sys_path, pending.warning_filters);
+            pending.spec.attr("loader").attr("exec_module")(module);
+        }
+        catch (...)
+        {
+            // As CPython forgets a module that failed, this one goes back to pending, so the
+            // next use runs it again from the start.
+            pending.spec.attr("_initializing") = false;
+            attributes.clear();
+            attributes.attr("update")(pending.initial);
+            attributes.attr("update")(set_by_user);
+            attributes.attr("update")(pending.hooks);
+            pending.current = state::pending;
+            throw;
+        }
+        const double milliseconds =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        attributes.attr("update")(set_by_user);
+        // The hooks stayed while it ran, so another thread touching it waited for the
+        // import instead of meeting a half-made module; the module may have its own now.
+        for (auto hook : pending.hooks)
+        {
+            if (PyDict_GetItem(attributes.ptr(), hook.first.ptr()) == hook.second.ptr())
+            {
+                PyDict_DelItem(attributes.ptr(), hook.first.ptr());
+            }
+        }
+        pending.spec.attr("_initializing") = false;
+        pending.current = state::executed;
+        m_executed(name, milliseconds);
+    }
+}
