@@ -39,7 +39,13 @@ EXTENSION = {
 
 CASES = [
     # %%eager
-    case("eager_cell_with_a_syntax_error_then_pending_names_still_resolve", "import csv", "%%eager\nx = (", "csv.QUOTE_ALL", errors={2: "SyntaxError"}),
+    case(
+        "eager_cell_with_a_syntax_error_then_pending_names_still_resolve",
+        "import statistics\nfrom statistics import StatisticsError",
+        "%%eager\nx = (",
+        "try:\n    statistics.mean([])\nexcept StatisticsError:\n    print('caught')",
+        errors={2: "SyntaxError"},
+    ),
     case("eager_cell_with_a_syntax_error_reports_the_users_line", "%%eager\nimport csv\nx = 1 +\ny = 2", errors={1: "SyntaxError"}),
     case("eager_cell_with_a_syntax_error_then_later_imports_still_defer_and_resolve", "%%eager\ndef (", "import cmath", "cmath.sqrt(-1)", errors={1: "SyntaxError"}),
     case("eager_cell_imports_then_divides_by_zero", "%%eager\nimport csv\n1/0", "csv.QUOTE_ALL", errors={1: "ZeroDivisionError"}),
