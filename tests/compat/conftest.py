@@ -1,0 +1,65 @@
+"""Runs the adversarial notebooks (cases/) under both kernels ahead of the tests that compare.
+
+Two worker processes run one kernel each, so at most two kernels are alive at once (the
+machine has two cores). Every selected case is submitted when the first comparison test
+starts, in the order the tests run; each test then waits only for its own two runs.
+Set XLAZY_COMPAT_DUMP=file.json to keep both transcripts of every case.
+"""
+import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+import notebook_runner
+
+WORKERS = 2
+REFERENCE_KERNEL = "python3"  # Debian's ipykernel kernelspec
+XLAZY_KERNEL = "xlazy"  # found through JUPYTER_PATH (the build tree under ctest)
+
+
+class CaseRuns:
+    def __init__(self, cases):
+        self.pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        self.futures = {}
+        for case in cases:
+            self.futures[case.id] = (
+                self.pool.submit(notebook_runner.run_notebook, REFERENCE_KERNEL, case.cells,
+                                 case.files, reference_shims=True),
+                self.pool.submit(notebook_runner.run_notebook, XLAZY_KERNEL, case.cells, case.files),
+            )
+
+    def result(self, case):
+        """(ipykernel's run, xlazy's run) of `case`."""
+        reference, xlazy = self.futures[case.id]
+        return reference.result(), xlazy.result()
+
+    def close(self):
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        dump = os.environ.get("XLAZY_COMPAT_DUMP")
+        if dump:  # every finished run as JSON, to read what each kernel showed
+            runs = {
+                case_id: [future.result() for future in pair]
+                for case_id, pair in self.futures.items()
+                if all(future.done() and not future.cancelled() and future.exception() is None for future in pair)
+            }
+            with open(dump, "w") as out:
+                json.dump(runs, out, indent=1, ensure_ascii=False)
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m have deselected what will not run
+def pytest_collection_modifyitems(config, items):
+    config.selected_compat_cases = [
+        item.callspec.params["case"]
+        for item in items
+        if hasattr(item, "callspec") and "case" in item.callspec.params
+        and hasattr(item.callspec.params["case"], "cells")
+    ]
+
+
+@pytest.fixture(scope="session")
+def case_runs(request):
+    runs = CaseRuns(request.config.selected_compat_cases)
+    yield runs
+    runs.close()
