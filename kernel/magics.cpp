@@ -295,11 +295,8 @@ namespace xlazy
         for (const auto& module : modules)
         {
             m_engine.policy().exclude(module);
-            if (const std::size_t resolved = m_engine.resolve_module(module, "%lazy exclude"); resolved > 0)
-            {
-                py::print("xlazy: " + module + " was pending; imported it now (" + std::to_string(resolved) +
-                          (resolved == 1 ? " import)." : " imports)."));
-            }
+            // From now on it is as if it had been eager from the start; %lazy status says so.
+            m_engine.resolve_module(module, "%lazy exclude");
         }
         if (!modules.empty())
         {

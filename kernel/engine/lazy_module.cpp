@@ -56,6 +56,15 @@ namespace xlazy
                    create.is(external.attr("NamespaceLoader").attr("create_module"));
         }
 
+        // Loaders whose exec_module is "get the code, exec it in the module" (source and
+        // bytecode files): their code can be read ahead and run later.
+        bool runs_its_code(py::handle loader)
+        {
+            py::object basics = py::module_::import("importlib._bootstrap_external").attr("_LoaderBasics");
+            py::object execute = py::getattr(py::type::handle_of(loader), "exec_module", py::none());
+            return execute.is(basics.attr("exec_module")) && py::hasattr(loader, "get_code");
+        }
+
         // Swaps in the sys.path and warnings filters an import saw at its line, and on the
         // way out puts back today's, keeping what the module itself added.
         class import_time_environment
@@ -187,6 +196,12 @@ namespace xlazy
         record created;
         created.module = py::module_::import("importlib.util").attr("module_from_spec")(spec);
         created.spec = py::reinterpret_borrow<py::object>(spec);
+        // A file edited, deleted or shadowed between the import and its use must not
+        // change what runs; reading it here also reports a SyntaxError at the import line.
+        if (runs_its_code(loader))
+        {
+            created.code = loader.attr("get_code")(name);
+        }
         created.initial = copy_of_dict(created.module.attr("__dict__"));
         created.sys_path = copy_of_list(py::module_::import("sys").attr("path"));
         created.warning_filters = copy_of_list(py::module_::import("warnings").attr("filters"));
@@ -295,13 +310,22 @@ namespace xlazy
         try
         {
             import_time_environment environment(pending.sys_path, pending.warning_filters);
-            pending.spec.attr("loader").attr("exec_module")(module);
+            if (pending.code && !pending.code.is_none())
+            {
+                py::module_::import("builtins").attr("exec")(pending.code, attributes);
+            }
+            else
+            {
+                pending.spec.attr("loader").attr("exec_module")(module);
+            }
         }
         catch (...)
         {
             // As CPython forgets a module that failed, this one goes back to pending, so the
-            // next use runs it again from the start.
+            // next use runs it again from the start, reading its file again: the user was
+            // told to fix the cause and retry.
             pending.spec.attr("_initializing") = false;
+            pending.code = py::none();
             attributes.clear();
             attributes.attr("update")(pending.initial);
             attributes.attr("update")(set_by_user);

@@ -2,8 +2,8 @@
 // from the spec found at the import line and executed on first use, so the name holds a
 // module from the start: its type, identity and repr are those an eager kernel shows. A
 // meta path finder hands the same object to the import system whenever anything imports
-// that module, so it runs once, from that spec, with the sys.path and warnings filters of
-// the import's time. Owns the objects, the finder and their states; never decides whether
+// that module, so it runs once, from that spec and the code read at the import line, with
+// the sys.path and warnings filters of the import's time. Owns the objects, the finder and their states; never decides whether
 // an import is deferred and never touches the user namespace.
 #pragma once
 
@@ -50,6 +50,7 @@ namespace xlazy
         {
             pybind11::object module;
             pybind11::object spec;         // found at the import line
+            pybind11::object code;         // read at the import line, when its loader reads code
             pybind11::dict initial;        // the attributes module_from_spec gave it
             pybind11::list sys_path;       // at the import line
             pybind11::list warning_filters; // at the import line

@@ -116,9 +116,24 @@ def test_who_lists_pending_modules_as_modules(lazy):
 
 def test_excluding_a_pending_module_imports_it_now(lazy):
     ok(lazy.execute("import probe_plain"))
-    result = ok(lazy.execute("%lazy exclude probe_plain"))
-    assert "imported it now" in result.stdout
+    ok(lazy.execute("%lazy exclude probe_plain"))
     assert lazy.value("'probe_plain' in __import__('sys').modules") == "True"
+    result = ok(lazy.execute("%lazy status --json"))
+    assert "'resolved_by': '%lazy exclude'" in result.text
+
+
+def test_a_module_edited_or_deleted_after_its_import_runs_as_it_was(lazy):
+    module = lazy.probe_dir / "probe_edited.py"
+    module.write_text("VALUE = 1\n")
+    ok(lazy.execute("import probe_edited"))
+    module.write_text("VALUE = 2\n")
+    assert lazy.value("probe_edited.VALUE") == "1"
+
+
+def test_a_syntax_error_in_an_imported_file_fails_at_the_import_line(lazy):
+    (lazy.probe_dir / "probe_bad_syntax.py").write_text("def broken(:\n")
+    result = lazy.execute("import probe_bad_syntax")
+    assert result.reply["ename"] == "SyntaxError"
 
 
 def test_an_object_whose_class_raises_never_fails_a_cell(lazy):

@@ -119,6 +119,19 @@ def state_read_at_import(key, reason, cell, stdout):
     return Differs(key, reason, expect)
 
 
+def import_system_edited(reason, cell, **shown):
+    """Code that edits the import system itself (sys.modules, sys.meta_path) between an
+    import and its first use is seen by the deferred import: cell `cell` shows `shown`
+    (status, outputs, error) instead."""
+
+    def expect(cells):
+        changed = copy.deepcopy(cells)
+        changed[cell - 1].update(shown)
+        return changed
+
+    return Differs("import_system_edited", reason, expect)
+
+
 def _collect():
     cases = []
     for family in FAMILIES:

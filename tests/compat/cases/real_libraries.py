@@ -2,7 +2,7 @@
 matplotlib (Agg), scikit-learn, sympy, torch, tqdm, requests. Each a few cells, the way
 they are really used: import block first, work later.
 """
-from . import case
+from . import case, state_read_at_import
 
 CSV_FILE = {"data.csv": "name,score\nada,3\nbob,5\ncyd,4\n"}
 
@@ -40,7 +40,17 @@ CASES = [
     case("matplotlib_plot_in_a_notebook_kernel_shows_a_figure", "import matplotlib.pyplot as plt", "plt.plot([1, 2, 3]);"),
     # scikit-learn
     case("sklearn_from_import_then_package_import_then_dotted_use", "from sklearn import datasets", "import sklearn", "sklearn.datasets.load_iris().data.shape"),
-    case("sklearn_sets_kmp_duplicate_lib_ok_when_imported", "import sklearn", "import os\nos.environ.get('KMP_DUPLICATE_LIB_OK')"),
+    case(
+        "sklearn_sets_kmp_duplicate_lib_ok_when_imported",
+        "import sklearn",
+        "import os\nprint(os.environ.get('KMP_DUPLICATE_LIB_OK'))",
+        differs=state_read_at_import(
+            "environment_set_at_import",
+            "sklearn sets the variable when it runs, which is at first use (README: What deferral changes)",
+            cell=2,
+            stdout="None\n",
+        ),
+    ),
     case(
         "sklearn_fit_and_predict",
         "from sklearn.linear_model import LinearRegression\nimport numpy as np",
@@ -55,6 +65,16 @@ CASES = [
     # tqdm, requests
     case("tqdm_auto_detects_a_notebook_kernel", "import tqdm.auto", "print(tqdm.auto.tqdm.__module__, tqdm.auto.tqdm.__name__)"),
     case("tqdm_std_progress_bar_with_a_fixed_format", "from tqdm import tqdm", "total = 0\nfor i in tqdm(range(3), bar_format='{n}/{total}', file=__import__('sys').stdout):\n    total += i\ntotal"),
-    case("requests_adds_warnings_filters", "import requests", "import warnings\nsorted({f[2].__name__ for f in warnings.filters if f[2].__module__.startswith(('urllib3', 'requests'))})"),
+    case(
+        "requests_adds_warnings_filters",
+        "import requests",
+        "import warnings\nprint(sorted({f[2].__name__ for f in warnings.filters if f[2].__module__.startswith(('urllib3', 'requests'))}))",
+        differs=state_read_at_import(
+            "warnings_filters_set_at_import",
+            "requests installs its filters when it runs, which is at first use (README: What deferral changes)",
+            cell=2,
+            stdout="[]\n",
+        ),
+    ),
     case("requests_prepares_a_request_without_network", "import requests", "requests.Request('GET', 'http://example.invalid/a', params={'q': 1}).prepare().url"),
 ]
