@@ -11,6 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
 import notebook_runner
 
@@ -60,6 +61,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def case_runs(request):
+    for name in (REFERENCE_KERNEL, XLAZY_KERNEL):
+        try:
+            KernelSpecManager().get_kernel_spec(name)
+        except NoSuchKernel:
+            pytest.fail(f"no {name!r} kernelspec; for xlazy set JUPYTER_PATH=<build>/share/jupyter")
     runs = CaseRuns(request.config.selected_compat_cases)
     yield runs
     runs.close()
