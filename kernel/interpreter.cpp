@@ -3,6 +3,9 @@
 #include "pybind11/stl.h"
 #include "xeus/xhelper.hpp"
 
+#include <unistd.h>
+
+#include "forked_child.hpp"
 #include "history.hpp"
 #include "interrupts.hpp"
 #include "output_capture.hpp"
@@ -186,6 +189,10 @@ namespace xlazy
                         execution_counter, code, silent, store_history, std::move(user_expressions),
                         allow_stdin);
                 }
+                if (in_forked_child())
+                {
+                    leave_forked_child(reply);
+                }
                 py::gil_scoped_acquire gil;
                 m_engine->end_cell();
                 m_output->drain();
@@ -195,6 +202,30 @@ namespace xlazy
                 }
                 return reply;
             });
+    }
+
+    void interpreter::leave_forked_child(const nl::json& reply)
+    {
+        // A child of os.fork() that reaches the end of the cell would go on serving the
+        // parent's sockets. It ends here instead, as a script would: its error on stderr,
+        // which the parent shows, and exit status 1.
+        py::gil_scoped_acquire gil;
+        const bool failed = reply.value("status", "ok") != "ok";
+        if (failed)
+        {
+            std::string text;
+            for (const auto& line : reply.value("traceback", nl::json::array()))
+            {
+                text += line.get<std::string>() + "\n";
+            }
+            if (text.empty())
+            {
+                text = reply.value("ename", "") + ": " + reply.value("evalue", "") + "\n";
+            }
+            m_output->write(output_capture::stderr_stream, text);
+        }
+        m_output->flush();
+        _exit(failed ? 1 : 0);
     }
 
     template <class Request>

@@ -45,6 +45,7 @@ namespace xlazy
 
         void match_ipykernel_namespace();
         void record_errors_by_class_name();
+        [[noreturn]] void leave_forked_child(const nl::json& reply);
         void send_log_to_terminal();
         void install_engine();
 
