@@ -70,10 +70,10 @@ namespace xlazy
         py::module_ sys = py::module_::import("sys");
         py::object argv = sys.attr("argv");
         sys.attr("argv") = argv[py::slice(0, 1, 1)];
+        match_ipykernel_namespace(); // before the base creates the shell
         xpyt::interpreter::configure_impl();
         py::gil_scoped_acquire gil;
         sys.attr("argv") = argv;
-        match_ipykernel_namespace();
         record_errors_by_class_name();
         m_output = &output_capture::install(&publish_captured);
         send_log_to_terminal();
@@ -118,16 +118,32 @@ namespace xlazy
 
     void interpreter::match_ipykernel_namespace()
     {
-        // Scripts test `__name__ == "__main__"` and print `__doc__`; ipykernel's user
-        // module provides both, xeus-python's shell application does not.
-        py::dict user_ns = m_ipython_shell.attr("user_ns");
-        user_ns["__name__"] = "__main__";
-        user_ns["__doc__"] = "Automatically created module for IPython interactive environment";
-        user_ns["__builtins__"] = py::module_::import("builtins");
-        for (const char* unset : {"__loader__", "__package__", "__spec__"})
-        {
-            user_ns[unset] = py::none();
-        }
+        // xeus-python's shell application hands IPython a bare dict, which IPython wraps in
+        // a DummyMod: sys.modules["__main__"] is then no module, and doctest.testmod(),
+        // inspect.getmodule() and friends refuse it. ipykernel lets IPython create a real
+        // module whose __dict__ is the user namespace (with __name__, __doc__, __spec__ ...).
+        // The shell keeps one dict from its creation on, so user_ns, user_global_ns and
+        // user_module never disagree, and the engine later holds that same dict.
+        py::object shell_class = py::module_::import("xeus_python_shell.shell").attr("XPythonShell");
+        py::object prepare = py::module_::import("IPython.core.interactiveshell")
+                                 .attr("InteractiveShell")
+                                 .attr("prepare_user_module");
+        py::object module_type = py::module_::import("types").attr("ModuleType");
+        shell_class.attr("prepare_user_module") = py::cpp_function(
+            [prepare, module_type](py::object shell, py::object user_module, py::object user_ns)
+            {
+                if (!user_module.is_none())
+                {
+                    return prepare(shell, user_module, user_ns);
+                }
+                user_module = module_type("__main__", "Automatically created module for IPython interactive environment");
+                if (!user_ns.is_none())
+                {
+                    user_module.attr("__dict__").attr("update")(user_ns);
+                }
+                return prepare(shell, user_module, py::none());
+            },
+            py::is_method(shell_class), py::arg("user_module") = py::none(), py::arg("user_ns") = py::none());
     }
 
     void interpreter::record_errors_by_class_name()

@@ -1,6 +1,7 @@
 // xlazy::interpreter: xeus-python's IPython-backed interpreter, with the fixes that make it
-// behave like ipykernel (error names, user namespace, captured fd output, interrupts,
-// atexit at shutdown) and the lazy-import mode. Glue only: it owns no import decisions.
+// behave like ipykernel (error names, a real __main__ module, captured fd output, forked
+// children, interrupts, input without stdin, notebook detection, atexit at shutdown) and the
+// lazy-import mode. Glue only: it owns no import decisions.
 #pragma once
 
 #include "pybind11/pybind11.h"
