@@ -75,6 +75,7 @@ namespace xlazy
         py::gil_scoped_acquire gil;
         sys.attr("argv") = argv;
         record_errors_by_class_name();
+        refuse_input_like_ipykernel();
         m_output = &output_capture::install(&publish_captured);
         send_log_to_terminal();
         install_engine();
@@ -146,6 +147,38 @@ namespace xlazy
             py::is_method(shell_class), py::arg("user_module") = py::none(), py::arg("user_ns") = py::none());
     }
 
+    void interpreter::refuse_input_like_ipykernel()
+    {
+        // Without stdin support in the front end, xeus-python's input() raises RuntimeError;
+        // ipykernel raises IPython's StdinNotImplementedError, which code catches by name.
+        // xeus-python installs its input() for each cell before IPython runs it, and restores
+        // the original after: replace it at pre_execute, inside that window.
+        py::object refused = py::module_::import("IPython.core.error").attr("StdinNotImplementedError");
+        auto refusal = [refused](std::string message)
+        {
+            return py::cpp_function(
+                [refused, message](py::args, py::kwargs)
+                {
+                    PyErr_SetObject(refused.ptr(), py::str(message).ptr());
+                    throw py::error_already_set();
+                });
+        };
+        py::object input = refusal("raw_input was called, but this frontend does not support input requests.");
+        py::object getpass = refusal("getpass was called, but this frontend does not support input requests.");
+        // events.register() inspects the callback's signature, which a C++ function lacks;
+        // pre_execute passes no arguments, so the callback list takes it as it is.
+        m_ipython_shell.attr("events").attr("callbacks")["pre_execute"].attr("append")(
+            py::cpp_function(
+                [this, input, getpass]
+                {
+                    if (!m_allow_stdin)
+                    {
+                        py::module_::import("builtins").attr("input") = input;
+                        py::module_::import("getpass").attr("getpass") = getpass;
+                    }
+                }));
+    }
+
     void interpreter::record_errors_by_class_name()
     {
         // xeus-python stores str(etype), so clients saw "<class 'ZeroDivisionError'>" as the
@@ -194,6 +227,7 @@ namespace xlazy
             {
                 m_history.begin_cell(execution_counter);
                 m_usage_error.reset();
+                m_allow_stdin = allow_stdin;
                 nl::json reply;
                 {
                     py::gil_scoped_acquire gil;

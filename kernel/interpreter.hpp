@@ -46,6 +46,7 @@ namespace xlazy
 
         void match_ipykernel_namespace();
         void record_errors_by_class_name();
+        void refuse_input_like_ipykernel();
         [[noreturn]] void leave_forked_child(const nl::json& reply);
         void send_log_to_terminal();
         void install_engine();
@@ -54,6 +55,7 @@ namespace xlazy
         std::unique_ptr<lazy_engine> m_engine;
         std::unique_ptr<lazy_magics> m_magics;
         std::optional<std::string> m_usage_error; // of the cell running now
+        bool m_allow_stdin = false;               // of the cell running now
         history& m_history;
         output_capture* m_output = nullptr;
     };
