@@ -74,6 +74,7 @@ namespace xlazy
         xpyt::interpreter::configure_impl();
         py::gil_scoped_acquire gil;
         sys.attr("argv") = argv;
+        identify_as_a_notebook_kernel();
         record_errors_by_class_name();
         refuse_input_like_ipykernel();
         m_output = &output_capture::install(&publish_captured);
@@ -145,6 +146,15 @@ namespace xlazy
                 return prepare(shell, user_module, py::none());
             },
             py::is_method(shell_class), py::arg("user_module") = py::none(), py::arg("user_ns") = py::none());
+    }
+
+    void interpreter::identify_as_a_notebook_kernel()
+    {
+        // Libraries tell a notebook kernel from a terminal by IPython's configuration
+        // (tqdm.autonotebook: `'IPKernelApp' in get_ipython().config`). ipykernel's holds the
+        // connection file under IPKernelApp; no class of this process reads that section.
+        py::object config = py::module_::import("traitlets.config").attr("Config");
+        m_ipython_shell.attr("config")["IPKernelApp"] = config("connection_file"_a = m_options.connection_file);
     }
 
     void interpreter::refuse_input_like_ipykernel()

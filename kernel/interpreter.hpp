@@ -45,6 +45,7 @@ namespace xlazy
                                             Request&& request);
 
         void match_ipykernel_namespace();
+        void identify_as_a_notebook_kernel();
         void record_errors_by_class_name();
         void refuse_input_like_ipykernel();
         [[noreturn]] void leave_forked_child(const nl::json& reply);
