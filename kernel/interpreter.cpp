@@ -175,6 +175,19 @@ namespace xlazy
         };
         py::object input = refusal("raw_input was called, but this frontend does not support input requests.");
         py::object getpass = refusal("getpass was called, but this frontend does not support input requests.");
+        // A forked child cannot reach the front end (its sockets are the parent's): without
+        // this, input() there would return an empty string as if the user had typed it.
+        py::object child_input = refusal("raw_input was called in a process forked from the kernel; "
+                                         "only the kernel process can ask the frontend for input.");
+        py::object child_getpass = refusal("getpass was called in a process forked from the kernel; "
+                                           "only the kernel process can ask the frontend for input.");
+        py::module_::import("os").attr("register_at_fork")(
+            "after_in_child"_a = py::cpp_function(
+                [child_input, child_getpass]
+                {
+                    py::module_::import("builtins").attr("input") = child_input;
+                    py::module_::import("getpass").attr("getpass") = child_getpass;
+                }));
         // events.register() inspects the callback's signature, which a C++ function lacks;
         // pre_execute passes no arguments, so the callback list takes it as it is.
         m_ipython_shell.attr("events").attr("callbacks")["pre_execute"].attr("append")(

@@ -48,3 +48,22 @@ def test_input_still_asks_a_front_end_that_allows_stdin(kernel_in_each_mode):
     kernel_in_each_mode.execute("input('refused')", allow_stdin=False)
     result = kernel_in_each_mode.execute("print('got', input('Your name: '))", allow_stdin=True, stdin_answers=["Ada"])
     assert result.stdout == "got Ada\n"
+
+
+def test_input_in_a_forked_child_raises_instead_of_answering_empty(kernel_in_each_mode):
+    code = (
+        "import os\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    try:\n"
+        "        print('child got', repr(input('from the child')))\n"
+        "    except Exception as error:\n"
+        "        print('child raised', type(error).__name__)\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "print('asked in the parent:', input('from the kernel'))"
+    )
+    result = kernel_in_each_mode.execute(code, allow_stdin=True, stdin_answers=["yes"])
+    prompts = [m["content"]["prompt"] for m in result.messages if m["msg_type"] == "input_request"]
+    assert prompts == ["from the kernel"]
+    assert result.stdout == "child raised StdinNotImplementedError\nasked in the parent: yes\n"
