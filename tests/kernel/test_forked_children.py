@@ -122,46 +122,41 @@ def test_child_that_fails_in_the_cell_shows_its_error_and_exits_1(kernel_in_each
     assert "ValueError: child failed" in ANSI_ESCAPE.sub("", result.stderr)
 
 
-def test_fork_from_a_thread_works(kernel_in_each_mode):
-    code = (
-        "import os, threading\n"
-        "def fork_and_wait():\n"
-        "    pid = os.fork()\n"
-        "    if pid == 0:\n"
-        "        print('child of a thread')\n"
-        "        os._exit(0)\n"
-        "    os.waitpid(pid, 0)\n"
-        "t = threading.Thread(target=fork_and_wait); t.start(); t.join()\n"
-        "print('joined')"
-    )
-    result = kernel_in_each_mode.execute(code)
-    assert result.stdout == "child of a thread\njoined\n"
-
-
-def test_child_forked_from_a_thread_can_be_interrupted(kernel_in_each_mode):
-    # jupyter_client interrupts the kernel's whole process group.
-    code = (
+def forked_from_a_thread(child_line):
+    """A cell in which a thread forks; the child runs `child_line` and exits; the cell waits."""
+    return (
         "import os, signal, threading\n"
         "def fork_and_wait():\n"
         "    pid = os.fork()\n"
         "    if pid == 0:\n"
-        "        print('SIGINT blocked:', signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))\n"
+        f"        {child_line}\n"
         "        os._exit(0)\n"
         "    os.waitpid(pid, 0)\n"
-        "t = threading.Thread(target=fork_and_wait); t.start(); t.join()"
+        "t = threading.Thread(target=fork_and_wait); t.start(); t.join()\n"
     )
+
+
+def test_fork_from_a_thread_works(kernel_in_each_mode):
+    code = forked_from_a_thread("print('child of a thread')") + "print('joined')"
+    assert kernel_in_each_mode.execute(code).stdout == "child of a thread\njoined\n"
+
+
+def test_child_forked_from_a_thread_can_be_interrupted(kernel_in_each_mode):
+    # jupyter_client interrupts the kernel's whole process group.
+    code = forked_from_a_thread("print('SIGINT blocked:', signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))")
     assert kernel_in_each_mode.execute(code).stdout == "SIGINT blocked: False\n"
 
 
 def test_forks_while_output_floods_neither_hang_nor_lose_lines(kernel_in_each_mode):
-    # A thread floods fds 1 and 2 (the reader thread holds the capture lock most of the
-    # time) while the main thread forks children that print.
+    # A thread floods fd 1 and sys.stdout (the reader thread holds the capture lock most
+    # of the time) while the main thread forks children that print. Whole lines only: a
+    # print() is two writes, and another thread's line may land between them.
     code = (
-        "import os, threading\n"
+        "import os, sys, threading\n"
         "stop = threading.Event()\n"
         "def flood():\n"
         "    while not stop.is_set():\n"
-        "        os.write(1, b'.' * 512 + b'\\n'); print('~' * 100, flush=True)\n"
+        "        os.write(1, b'.' * 512 + b'\\n'); sys.stdout.write('~' * 100 + '\\n')\n"
         "flooder = threading.Thread(target=flood); flooder.start()\n"
         "pids = []\n"
         "for i in range(20):\n"
