@@ -199,8 +199,16 @@ namespace xlazy
 
     void output_capture::before_fork()
     {
-        // C stdio text not yet flushed belongs to the parent; the child would print it again.
-        std::fflush(nullptr);
+        // Text not yet written belongs to the process that wrote it; the child would print
+        // it again. In a child forking a grandchild, that includes its partial Python line.
+        if (in_forked_child())
+        {
+            installed->flush_child_lines();
+        }
+        else
+        {
+            std::fflush(nullptr);
+        }
     }
 
     void output_capture::in_child_after_fork()

@@ -55,6 +55,24 @@ def test_bare_fork_child_prints_then_exits(kernel_in_each_mode):
     assert kernel_in_each_mode.value("'still serving'") == "'still serving'"
 
 
+def test_grandchildren_print_too_and_partial_lines_are_not_repeated(kernel_in_each_mode):
+    code = (
+        "import os\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    print('child, then', end=' ')\n"
+        "    grandchild = os.fork()\n"
+        "    if grandchild == 0:\n"
+        "        print('grandchild')\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(grandchild, 0)\n"
+        "    print('child again')\n"
+        "    os._exit(0)\n"
+        "os.waitpid(pid, 0); print('parent')"
+    )
+    assert kernel_in_each_mode.execute(code).stdout == "child, then grandchild\nchild again\nparent\n"
+
+
 def test_child_c_output_and_partial_lines_reach_the_notebook(kernel_in_each_mode):
     code = (
         "import os, sys, ctypes\n"
