@@ -3,7 +3,10 @@
 #include "pybind11/stl.h"
 #include "xeus/xhelper.hpp"
 
+#include <unistd.h>
+
 #include "engine/cell_source.hpp"
+#include "forked_child.hpp"
 #include "history.hpp"
 #include "interrupts.hpp"
 #include "output_capture.hpp"
@@ -68,11 +71,13 @@ namespace xlazy
         py::module_ sys = py::module_::import("sys");
         py::object argv = sys.attr("argv");
         sys.attr("argv") = argv[py::slice(0, 1, 1)];
+        match_ipykernel_namespace(); // before the base creates the shell
         xpyt::interpreter::configure_impl();
         py::gil_scoped_acquire gil;
         sys.attr("argv") = argv;
-        match_ipykernel_namespace();
+        identify_as_a_notebook_kernel();
         record_errors_by_class_name();
+        refuse_input_like_ipykernel();
         m_output = &output_capture::install(&publish_captured);
         send_log_to_terminal();
         install_engine();
@@ -127,16 +132,86 @@ namespace xlazy
 
     void interpreter::match_ipykernel_namespace()
     {
-        // Scripts test `__name__ == "__main__"` and print `__doc__`; ipykernel's user
-        // module provides both, xeus-python's shell application does not.
-        py::dict user_ns = m_ipython_shell.attr("user_ns");
-        user_ns["__name__"] = "__main__";
-        user_ns["__doc__"] = "Automatically created module for IPython interactive environment";
-        user_ns["__builtins__"] = py::module_::import("builtins");
-        for (const char* unset : {"__loader__", "__package__", "__spec__"})
+        // xeus-python's shell application hands IPython a bare dict, which IPython wraps in
+        // a DummyMod: sys.modules["__main__"] is then no module, and doctest.testmod(),
+        // inspect.getmodule() and friends refuse it. ipykernel lets IPython create a real
+        // module whose __dict__ is the user namespace (with __name__, __doc__, __spec__ ...).
+        // The shell keeps one dict from its creation on, so user_ns, user_global_ns and
+        // user_module never disagree, and the engine later holds that same dict.
+        py::object shell_class = py::module_::import("xeus_python_shell.shell").attr("XPythonShell");
+        py::object prepare = py::module_::import("IPython.core.interactiveshell")
+                                 .attr("InteractiveShell")
+                                 .attr("prepare_user_module");
+        py::object module_type = py::module_::import("types").attr("ModuleType");
+        shell_class.attr("prepare_user_module") = py::cpp_function(
+            [prepare, module_type](py::object shell, py::object user_module, py::object user_ns)
+            {
+                if (!user_module.is_none())
+                {
+                    return prepare(shell, user_module, user_ns);
+                }
+                user_module = module_type("__main__", "Automatically created module for IPython interactive environment");
+                if (!user_ns.is_none())
+                {
+                    user_module.attr("__dict__").attr("update")(user_ns);
+                }
+                return prepare(shell, user_module, py::none());
+            },
+            py::is_method(shell_class), py::arg("user_module") = py::none(), py::arg("user_ns") = py::none());
+    }
+
+    void interpreter::identify_as_a_notebook_kernel()
+    {
+        // Libraries tell a notebook kernel from a terminal by IPython's configuration
+        // (tqdm.autonotebook: `'IPKernelApp' in get_ipython().config`). ipykernel's holds the
+        // connection file under IPKernelApp; no class of this process reads that section.
+        py::object config = py::module_::import("traitlets.config").attr("Config");
+        m_ipython_shell.attr("config")["IPKernelApp"] = config("connection_file"_a = m_options.connection_file);
+    }
+
+    void interpreter::refuse_input_like_ipykernel()
+    {
+        // Without stdin support in the front end, xeus-python's input() raises RuntimeError;
+        // ipykernel raises IPython's StdinNotImplementedError, which code catches by name.
+        // xeus-python installs its input() for each cell before IPython runs it, and restores
+        // the original after: replace it at pre_execute, inside that window.
+        py::object refused = py::module_::import("IPython.core.error").attr("StdinNotImplementedError");
+        auto refusal = [refused](std::string message)
         {
-            user_ns[unset] = py::none();
-        }
+            return py::cpp_function(
+                [refused, message](py::args, py::kwargs)
+                {
+                    PyErr_SetObject(refused.ptr(), py::str(message).ptr());
+                    throw py::error_already_set();
+                });
+        };
+        py::object input = refusal("raw_input was called, but this frontend does not support input requests.");
+        py::object getpass = refusal("getpass was called, but this frontend does not support input requests.");
+        // A forked child cannot reach the front end (its sockets are the parent's): without
+        // this, input() there would return an empty string as if the user had typed it.
+        py::object child_input = refusal("raw_input was called in a process forked from the kernel; "
+                                         "only the kernel process can ask the frontend for input.");
+        py::object child_getpass = refusal("getpass was called in a process forked from the kernel; "
+                                           "only the kernel process can ask the frontend for input.");
+        py::module_::import("os").attr("register_at_fork")(
+            "after_in_child"_a = py::cpp_function(
+                [child_input, child_getpass]
+                {
+                    py::module_::import("builtins").attr("input") = child_input;
+                    py::module_::import("getpass").attr("getpass") = child_getpass;
+                }));
+        // events.register() inspects the callback's signature, which a C++ function lacks;
+        // pre_execute passes no arguments, so the callback list takes it as it is.
+        m_ipython_shell.attr("events").attr("callbacks")["pre_execute"].attr("append")(
+            py::cpp_function(
+                [this, input, getpass]
+                {
+                    if (!m_allow_stdin)
+                    {
+                        py::module_::import("builtins").attr("input") = input;
+                        py::module_::import("getpass").attr("getpass") = getpass;
+                    }
+                }));
     }
 
     void interpreter::record_errors_by_class_name()
@@ -187,6 +262,7 @@ namespace xlazy
             {
                 m_history.begin_cell(execution_counter);
                 m_usage_error.reset();
+                m_allow_stdin = allow_stdin;
                 nl::json reply;
                 {
                     py::gil_scoped_acquire gil;
@@ -198,6 +274,10 @@ namespace xlazy
                         execution_counter, code, silent, store_history, std::move(user_expressions),
                         allow_stdin);
                 }
+                if (in_forked_child())
+                {
+                    leave_forked_child(reply);
+                }
                 py::gil_scoped_acquire gil;
                 m_engine->end_cell();
                 m_output->drain();
@@ -207,6 +287,30 @@ namespace xlazy
                 }
                 return reply;
             });
+    }
+
+    void interpreter::leave_forked_child(const nl::json& reply)
+    {
+        // A child of os.fork() that reaches the end of the cell would go on serving the
+        // parent's sockets. It ends here instead, as a script would: its error on stderr,
+        // which the parent shows, and exit status 1.
+        py::gil_scoped_acquire gil;
+        const bool failed = reply.value("status", "ok") != "ok";
+        if (failed)
+        {
+            std::string text;
+            for (const auto& line : reply.value("traceback", nl::json::array()))
+            {
+                text += line.get<std::string>() + "\n";
+            }
+            if (text.empty())
+            {
+                text = reply.value("ename", "") + ": " + reply.value("evalue", "") + "\n";
+            }
+            m_output->write(output_capture::stderr_stream, text);
+        }
+        m_output->flush();
+        _exit(failed ? 1 : 0);
     }
 
     template <class Request>

@@ -1,6 +1,7 @@
 // xlazy::interpreter: xeus-python's IPython-backed interpreter, with the fixes that make it
-// behave like ipykernel (error names, user namespace, captured fd output, interrupts,
-// atexit at shutdown) and the lazy-import mode. Glue only: it owns no import decisions.
+// behave like ipykernel (error names, a real __main__ module, captured fd output, forked
+// children, interrupts, input without stdin, notebook detection, atexit at shutdown) and the
+// lazy-import mode. Glue only: it owns no import decisions.
 #pragma once
 
 #include "pybind11/pybind11.h"
@@ -44,7 +45,10 @@ namespace xlazy
                                             Request&& request);
 
         void match_ipykernel_namespace();
+        void identify_as_a_notebook_kernel();
         void record_errors_by_class_name();
+        void refuse_input_like_ipykernel();
+        [[noreturn]] void leave_forked_child(const nl::json& reply);
         void send_log_to_terminal();
         void install_engine();
 
@@ -52,6 +56,7 @@ namespace xlazy
         std::unique_ptr<lazy_engine> m_engine;
         std::unique_ptr<lazy_magics> m_magics;
         std::optional<std::string> m_usage_error; // of the cell running now
+        bool m_allow_stdin = false;               // of the cell running now
         history& m_history;
         output_capture* m_output = nullptr;
     };

@@ -9,6 +9,8 @@
 #include "pybind11/pybind11.h"
 #include "xeus/xserver_shell_main.hpp"
 
+#include "forked_child.hpp"
+
 namespace xlazy
 {
     namespace
@@ -20,12 +22,23 @@ namespace xlazy
             sigaddset(&set, SIGINT);
             return set;
         }
+
+        // A forked child is user code only, whichever thread forked it: it takes SIGINT as
+        // a Python program does (jupyter_client interrupts the whole process group), and
+        // programs it execs do not inherit a blocked SIGINT.
+        void unblock_in_child() noexcept
+        {
+            sigset_t set = interrupt_set();
+            pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+        }
     }
 
     void block_interrupts()
     {
         sigset_t set = interrupt_set();
         pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        static const bool registered = pthread_atfork(nullptr, nullptr, &unblock_in_child) == 0;
+        (void)registered;
     }
 
     interruptible_scope::interruptible_scope()
@@ -51,6 +64,7 @@ namespace xlazy
     namespace
     {
         // Delegates everything to xeus's own server, watching control messages on the way.
+        // In a forked child nothing is sent: the sockets and their threads are the parent's.
         class interruptible_server : public xeus::xserver
         {
         public:
@@ -79,12 +93,33 @@ namespace xlazy
             {
                 return m_inner->get_control_messenger();
             }
-            void send_shell_impl(xeus::xmessage message) override { m_inner->send_shell(std::move(message)); }
-            void send_control_impl(xeus::xmessage message) override { m_inner->send_control(std::move(message)); }
-            void send_stdin_impl(xeus::xmessage message) override { m_inner->send_stdin(std::move(message)); }
+            void send_shell_impl(xeus::xmessage message) override
+            {
+                if (!in_forked_child())
+                {
+                    m_inner->send_shell(std::move(message));
+                }
+            }
+            void send_control_impl(xeus::xmessage message) override
+            {
+                if (!in_forked_child())
+                {
+                    m_inner->send_control(std::move(message));
+                }
+            }
+            void send_stdin_impl(xeus::xmessage message) override
+            {
+                if (!in_forked_child())
+                {
+                    m_inner->send_stdin(std::move(message));
+                }
+            }
             void publish_impl(xeus::xpub_message message, xeus::channel c) override
             {
-                m_inner->publish(std::move(message), c);
+                if (!in_forked_child())
+                {
+                    m_inner->publish(std::move(message), c);
+                }
             }
             void start_impl(xeus::xpub_message message) override { m_inner->start(std::move(message)); }
             void abort_queue_impl(const listener& l, long polling_interval) override

@@ -2,7 +2,8 @@
 // xeus-python turns SIGINT into exit(0); so SIGINT is blocked in every thread, and the main
 // thread lets it through only while a cell runs, where CPython turns it into
 // KeyboardInterrupt. An interrupt_request on the control channel is turned into the same
-// SIGINT, so clients using either interrupt mode get the same behaviour.
+// SIGINT, so clients using either interrupt mode get the same behaviour. A forked child is
+// user code only: SIGINT is unblocked there, whichever thread forked it.
 #pragma once
 
 #include <memory>
@@ -26,7 +27,8 @@ namespace xlazy
         interruptible_scope& operator=(const interruptible_scope&) = delete;
     };
 
-    // xeus's shell-on-main-thread server, which also turns interrupt_request into SIGINT.
+    // xeus's shell-on-main-thread server, which also turns interrupt_request into SIGINT, and
+    // which sends nothing from a forked child (the sockets are the parent's).
     std::unique_ptr<xeus::xserver> make_interruptible_server(xeus::xcontext& context,
                                                              const xeus::xconfiguration& config,
                                                              nl::json::error_handler_t eh);

@@ -12,6 +12,7 @@
 #include "xeus/xserver_zmq.hpp"
 #include "xeus-python/xdebugger.hpp"
 
+#include "forked_child.hpp"
 #include "interpreter.hpp"
 #include "interrupts.hpp"
 #include "launch_options.hpp"
@@ -51,6 +52,7 @@ int main(int argc, char* argv[])
     }
 
     // Before xeus starts its threads, so that all of them inherit the blocked mask.
+    xlazy::watch_forks();
     xlazy::block_interrupts();
 
     try

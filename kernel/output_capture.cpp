@@ -6,7 +6,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <unistd.h>
+
+#include "forked_child.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -18,6 +21,25 @@ namespace xlazy
         [[noreturn]] void throw_errno(const char* what)
         {
             throw std::system_error(errno, std::generic_category(), what);
+        }
+
+        output_capture* installed = nullptr;
+
+        void write_fully(int fd, const char* data, std::size_t size)
+        {
+            for (std::size_t written = 0; written < size;)
+            {
+                ssize_t count = ::write(fd, data + written, size - written);
+                if (count < 0 && errno == EINTR)
+                {
+                    continue;
+                }
+                if (count <= 0)
+                {
+                    return; // nobody reads any more: the text has nowhere to go
+                }
+                written += static_cast<std::size_t>(count);
+            }
         }
 
         // What sys.stdout and sys.stderr are in the kernel. Text streams in UTF-8, so
@@ -45,18 +67,10 @@ namespace xlazy
                 }
             }
 
-            void flush()
-            {
-                if (std::this_thread::get_id() == main_thread)
-                {
-                    m_capture.drain();
-                }
-            }
+            void flush() { m_capture.flush(); }
 
             int fileno() const { return m_fd; }
             const std::string& name() const { return m_name; }
-
-            static std::thread::id main_thread;
 
         private:
             output_capture& m_capture;
@@ -64,8 +78,6 @@ namespace xlazy
             int m_fd;
             std::string m_name;
         };
-
-        std::thread::id python_stream::main_thread;
 
         py::module_ stream_module()
         {
@@ -95,13 +107,18 @@ namespace xlazy
         // Lives until the process ends: xeus leaves through std::exit and the reader
         // thread is detached, so nothing may destroy it earlier.
         static output_capture* capture = new output_capture(publish);
+        if (installed == nullptr)
+        {
+            installed = capture;
+            pthread_atfork(&output_capture::before_fork, nullptr, &output_capture::in_child_after_fork);
+        }
         return *capture;
     }
 
     output_capture::output_capture(publisher publish)
         : m_publish(publish),
           m_main_thread(std::this_thread::get_id()),
-          m_streams{{"stdout", STDOUT_FILENO, -1, {}, {}}, {"stderr", STDERR_FILENO, -1, {}, {}}}
+          m_streams{{"stdout", STDOUT_FILENO, -1, {}, {}, {}}, {"stderr", STDERR_FILENO, -1, {}, {}, {}}}
     {
         m_terminal_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
         if (m_terminal_fd < 0)
@@ -112,7 +129,6 @@ namespace xlazy
             py::module_::import("codecs").attr("getincrementaldecoder")("utf-8");
         py::module_ streams = stream_module();
         py::module_ sys = py::module_::import("sys");
-        python_stream::main_thread = m_main_thread;
         for (auto& stream : m_streams)
         {
             stream.decoder = make_decoder("errors"_a = "replace");
@@ -181,8 +197,72 @@ namespace xlazy
         }
     }
 
+    void output_capture::before_fork()
+    {
+        // Text not yet written belongs to the process that wrote it; the child would print
+        // it again. In a child forking a grandchild, that includes its partial Python line.
+        if (in_forked_child())
+        {
+            installed->flush_child_lines();
+        }
+        else
+        {
+            std::fflush(nullptr);
+        }
+    }
+
+    void output_capture::in_child_after_fork()
+    {
+        // Only the parent reads the pipes. Inside fork(): close() is async-signal-safe.
+        for (auto& stream : installed->m_streams)
+        {
+            close(stream.read_fd);
+        }
+    }
+
+    void output_capture::write_from_child(captured_stream& stream, const std::string& text)
+    {
+        // A whole line per write: a pipe write of up to 4 KiB is never interleaved with
+        // another worker's, so lines of parallel workers stay whole.
+        stream.child_line += text;
+        const std::size_t end = stream.child_line.rfind('\n');
+        if (end != std::string::npos)
+        {
+            std::fflush(nullptr);
+            write_fully(stream.target_fd, stream.child_line.data(), end + 1);
+            stream.child_line.erase(0, end + 1);
+        }
+    }
+
+    void output_capture::flush_child_lines()
+    {
+        std::fflush(nullptr);
+        for (auto& stream : m_streams)
+        {
+            write_fully(stream.target_fd, stream.child_line.data(), stream.child_line.size());
+            stream.child_line.clear();
+        }
+    }
+
+    void output_capture::flush()
+    {
+        if (in_forked_child())
+        {
+            flush_child_lines();
+        }
+        else if (std::this_thread::get_id() == m_main_thread)
+        {
+            drain();
+        }
+    }
+
     void output_capture::write(stream_id id, const std::string& text)
     {
+        if (in_forked_child())
+        {
+            write_from_child(m_streams[id], text);
+            return;
+        }
         const bool on_main_thread = std::this_thread::get_id() == m_main_thread;
         if (on_main_thread)
         {
@@ -249,6 +329,11 @@ namespace xlazy
 
     void output_capture::drain()
     {
+        if (in_forked_child())
+        {
+            flush_child_lines(); // a pending call the parent had scheduled before the fork
+            return;
+        }
         std::fflush(nullptr);
         std::string taken[2];
         {

@@ -5,6 +5,9 @@
 // Never publishes from a thread other than the main one: zmq sockets are not
 // thread-safe, so other threads queue their text and the main thread sends it, through a
 // CPython pending call while a cell runs and through drain() when it ends.
+// In a forked child (multiprocessing workers, os.fork()) it never publishes, never takes
+// the parent's lock and never reads the pipes: Python's text goes straight to fds 1 and 2,
+// a line per write, and the kernel's reader thread publishes it like any child's output.
 #pragma once
 
 #include <atomic>
@@ -38,6 +41,10 @@ namespace xlazy
         // Text written by Python code on any thread.
         void write(stream_id id, const std::string& text);
 
+        // sys.stdout.flush(): on the main thread, publishes what was written so far; in a
+        // forked child, writes out the partial line it holds.
+        void flush();
+
         // Publishes everything written so far, C stdio buffers included. Main thread, GIL held.
         void drain();
 
@@ -53,10 +60,15 @@ namespace xlazy
             int read_fd = -1;
             std::string pending;
             pybind11::object decoder; // incremental UTF-8: a read may split a character
+            std::string child_line;   // used only in a forked child
         };
 
         explicit output_capture(publisher publish);
         void redirect(captured_stream& stream);
+        void write_from_child(captured_stream& stream, const std::string& text);
+        void flush_child_lines();
+        static void before_fork();
+        static void in_child_after_fork();
         void read_available(captured_stream& stream);
         void read_loop();
         void schedule_flush();

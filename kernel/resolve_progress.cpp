@@ -3,10 +3,21 @@
 #include <thread>
 
 #include "pybind11/pybind11.h"
+#include "xeus/xguid.hpp"
 #include "xeus/xinterpreter.hpp"
+
+#include "forked_child.hpp"
 
 namespace xlazy
 {
+    namespace
+    {
+        nl::json notice_metadata()
+        {
+            return {{"xlazy", {{"progress", true}}}};
+        }
+    }
+
     resolve_progress& resolve_progress::create(std::chrono::milliseconds delay)
     {
         static resolve_progress* progress = new resolve_progress(delay);
@@ -36,17 +47,17 @@ namespace xlazy
 
     void resolve_progress::finished()
     {
-        bool clear = false;
+        std::string shown;
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             m_active = false;
-            clear = m_shown;
-            m_shown = false;
+            shown.swap(m_display_id);
         }
         m_changed.notify_all();
-        if (clear)
+        if (!shown.empty() && !in_forked_child())
         {
-            xeus::get_interpreter().clear_output(false);
+            xeus::get_interpreter().update_display_data(nl::json::object(), notice_metadata(),
+                                                        {{"display_id", shown}});
         }
     }
 
@@ -70,18 +81,23 @@ namespace xlazy
     int resolve_progress::show(void* self)
     {
         auto* progress = static_cast<resolve_progress*>(self);
+        if (in_forked_child())
+        {
+            return 0;
+        }
         std::string text;
+        std::string display_id;
         {
             std::lock_guard<std::mutex> lock(progress->m_mutex);
-            if (!progress->m_active || progress->m_shown)
+            if (!progress->m_active || !progress->m_display_id.empty())
             {
                 return 0;
             }
-            progress->m_shown = true;
+            progress->m_display_id = display_id = "xlazy-progress-" + xeus::new_xguid();
             text = progress->m_text;
         }
-        xeus::get_interpreter().display_data(nl::json{{"text/plain", text}}, nl::json::object(),
-                                             nl::json::object());
+        xeus::get_interpreter().display_data(nl::json{{"text/plain", text}}, notice_metadata(),
+                                             {{"display_id", display_id}});
         return 0;
     }
 }

@@ -1,8 +1,10 @@
 // While the imports a cell needs take longer than a moment, the cell shows what is being
-// imported; the notice is cleared when they are done, so saved notebooks do not change.
-// Shown only for the resolves that run before the cell's own code, when the cell has no
-// output yet that clearing could remove. Owns a timer thread; publishes only on the main
-// thread (through a CPython pending call), never from the timer.
+// imported: an updatable display (display_data with a transient display_id) that is updated
+// to an empty bundle when they are done, so nothing visible remains. It never clears
+// anything: what the cell printed before and what a module prints or warns while it is
+// imported stay. Its metadata says {"xlazy": {"progress": true}}, so a comparison of saved
+// outputs can recognise it. Owns a timer thread; publishes only on the main thread (through
+// a CPython pending call), never from the timer, and never in a forked child.
 #pragma once
 
 #include <chrono>
@@ -32,7 +34,7 @@ namespace xlazy
         std::condition_variable m_changed;
         unsigned m_generation = 0; // one per resolve phase; a late timer must not show a stale notice
         bool m_active = false;
-        bool m_shown = false;
         std::string m_text;
+        std::string m_display_id; // of the notice on screen; empty when none is
     };
 }

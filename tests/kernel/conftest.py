@@ -150,6 +150,14 @@ def kernel():
     running.shutdown()
 
 
+@pytest.fixture(scope="module", params=["cell", "off"], ids=["deferring", "deferral_off"])
+def kernel_in_each_mode(request):
+    """A kernel per lazy mode, for behaviours that must not depend on deferral."""
+    running = Kernel(env={"XLAZY_MODE": request.param})
+    yield running
+    running.shutdown()
+
+
 @pytest.fixture
 def fresh_kernel():
     """A kernel of its own, for tests that interrupt, restart or shut it down."""

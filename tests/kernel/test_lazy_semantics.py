@@ -255,19 +255,53 @@ def test_threads_touching_a_pending_name_share_one_module(lazy):
     assert lazy.value(code) == "(3, True, 1)"
 
 
-def test_a_long_resolve_shows_what_is_imported_then_clears_it(lazy):
+def progress_notices(result):
+    """The (msg_type, content) of every display message of the resolve progress notice."""
+    return [
+        (m["msg_type"], m["content"])
+        for m in result.messages
+        if m["msg_type"] in ("display_data", "update_display_data")
+        and m["content"]["metadata"].get("xlazy", {}).get("progress")
+    ]
+
+
+def test_a_long_resolve_shows_what_is_imported_then_empties_the_notice(lazy):
     (lazy.probe_dir / "probe_sleepy.py").write_text("import time\nfor _ in range(30):\n    time.sleep(0.05)\nVALUE = 'awake'\n")
     lazy.execute("import probe_sleepy")
     result = lazy.execute("probe_sleepy.VALUE")
-    kinds = [m["msg_type"] for m in result.messages if m["msg_type"] in ("display_data", "clear_output", "execute_result")]
-    assert kinds == ["display_data", "clear_output", "execute_result"]
-    assert "importing probe_sleepy" in result.displays[0]["text/plain"]
+    [(shown, first), (updated, last)] = progress_notices(result)
+    assert (shown, updated) == ("display_data", "update_display_data")
+    assert "importing probe_sleepy" in first["data"]["text/plain"]
+    assert first["transient"]["display_id"] == last["transient"]["display_id"]
+    assert last["data"] == {}
+    assert result.text == "'awake'"
+
+
+def test_the_notice_never_erases_what_the_cell_or_the_module_printed(lazy):
+    (lazy.probe_dir / "probe_talky.py").write_text(
+        "import time, warnings\n"
+        "print('probe_talky is importing')\n"
+        "warnings.warn('probe_talky warns while importing')\n"
+        "time.sleep(0.7)\n"
+        "X = 42\n"
+    )
+    lazy.execute("import probe_talky")
+    result = lazy.execute('print("before"); probe_talky.X')
+    assert result.status == "ok", result.errors
+    assert "clear_output" not in [m["msg_type"] for m in result.messages]
+    assert sorted(result.stdout.splitlines()) == ["before", "probe_talky is importing"]
+    assert "probe_talky warns while importing" in result.stderr
+    assert result.text == "42"
+    notices = progress_notices(result)
+    assert [kind for kind, _ in notices] == ["display_data", "update_display_data"]
+    assert notices[-1][1]["data"] == {}
 
 
 def test_a_quick_resolve_shows_nothing(lazy):
     lazy.execute("import probe_plain")
     result = lazy.execute("probe_plain.VALUE")
-    assert [m["msg_type"] for m in result.messages if m["msg_type"] in ("display_data", "clear_output")] == []
+    kinds = ("display_data", "update_display_data", "clear_output")
+    assert [m["msg_type"] for m in result.messages if m["msg_type"] in kinds] == []
 
 
 def test_question_mark_help_on_a_pending_name_shows_the_real_object(lazy):
