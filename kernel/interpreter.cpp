@@ -77,6 +77,7 @@ namespace xlazy
         sys.attr("argv") = argv;
         identify_as_a_notebook_kernel();
         record_errors_by_class_name();
+        send_next_input_to_the_front_end();
         refuse_input_like_ipykernel();
         m_output = &output_capture::install(&publish_captured);
         send_log_to_terminal();
@@ -212,6 +213,21 @@ namespace xlazy
                         py::module_::import("getpass").attr("getpass") = getpass;
                     }
                 }));
+    }
+
+    void interpreter::send_next_input_to_the_front_end()
+    {
+        // %load and set_next_input() fill the next cell; IPython's base shell only keeps the
+        // text for a terminal. Like ipykernel, answer with a payload, which xeus-python
+        // puts in the execute_reply.
+        py::object shell = m_ipython_shell;
+        shell.attr("set_next_input") = py::cpp_function(
+            [shell](const std::string& text, bool replace)
+            {
+                shell.attr("payload_manager").attr("write_payload")(
+                    py::dict("source"_a = "set_next_input", "text"_a = text, "replace"_a = replace));
+            },
+            py::arg("text"), py::arg("replace") = false);
     }
 
     void interpreter::record_errors_by_class_name()

@@ -47,6 +47,7 @@ namespace xlazy
         void match_ipykernel_namespace();
         void identify_as_a_notebook_kernel();
         void record_errors_by_class_name();
+        void send_next_input_to_the_front_end();
         void refuse_input_like_ipykernel();
         [[noreturn]] void leave_forked_child(const nl::json& reply);
         void send_log_to_terminal();

@@ -53,3 +53,13 @@ def test_kernel_keeps_the_namespace_after_an_error(kernel):
     kernel.execute("kept = 41")
     kernel.execute("raise RuntimeError('boom')")
     assert kernel.value("kept + 1") == "42"
+
+
+def test_load_fills_the_next_cell_as_under_ipykernel(kernel, tmp_path):
+    script = tmp_path / "snippet.py"
+    script.write_text("VALUE = 1\n")
+    result = kernel.execute(f"%load {script}")
+    assert result.status == "ok"
+    assert result.reply["payload"] == [
+        {"source": "set_next_input", "text": f"# %load {script}\nVALUE = 1\n", "replace": True}
+    ]
