@@ -83,7 +83,7 @@ namespace xlazy
         {
             py::module_ module = py::module_::create_extension_module(
                 "xlazy_streams", "Output streams of the xlazy kernel", new py::module_::module_def);
-            py::class_<python_stream>(module, "OutStream")
+            auto stream_class = py::class_<python_stream>(module, "OutStream")
                 .def("write", &python_stream::write)
                 .def("writelines", &python_stream::writelines)
                 .def("flush", &python_stream::flush)
@@ -98,6 +98,9 @@ namespace xlazy
                 .def_property_readonly("mode", [](const python_stream&) { return "w"; })
                 .def_property_readonly("closed", [](const python_stream&) { return false; })
                 .def_property_readonly("newlines", [](const python_stream&) { return py::none(); });
+            // Code that checks for a text stream (isinstance(sys.stdout, io.TextIOBase)) accepts
+            // ipykernel's; TextIOBase is an ABC, so ours is registered rather than derived.
+            py::module_::import("io").attr("TextIOBase").attr("register")(stream_class);
             return module;
         }
     }

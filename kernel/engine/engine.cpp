@@ -465,6 +465,8 @@ namespace xlazy
                 }
             }
         }
+        // In the order the imports were written, as an eager kernel would have run them.
+        std::sort(ids.begin(), ids.end());
         return ids;
     }
 
@@ -565,11 +567,10 @@ namespace xlazy
             }
             resolve_ids(carried, trigger);
         }
-        catch (py::error_already_set& error)
+        catch (py::error_already_set&)
         {
             // The failing import is recorded and raises at its own next use; the import that
-            // brought this module in must not fail because of it.
-            error.discard_as_unraisable(py::str("xlazy: importing what " + module + " carries"));
+            // brought this module in must not fail, nor print, because of it.
         }
     }
 

@@ -75,31 +75,32 @@ namespace xlazy
                   m_saved_path(sys_path), m_saved_filters(filters), m_path_now(copy_of_list(m_sys.attr("path"))),
                   m_filters_now(copy_of_list(m_warnings.attr("filters")))
             {
-                replace(m_sys.attr("path"), m_saved_path);
-                replace(m_warnings.attr("filters"), m_saved_filters);
-                m_warnings.attr("_filters_mutated")();
+                // Unchanged since the import line (the usual case): nothing to swap, and the
+                // module's own changes stay exactly where it made them.
+                m_swap_path = !m_path_now.equal(m_saved_path);
+                m_swap_filters = !m_filters_now.equal(m_saved_filters);
+                if (m_swap_path)
+                {
+                    replace(m_sys.attr("path"), m_saved_path);
+                }
+                if (m_swap_filters)
+                {
+                    replace(m_warnings.attr("filters"), m_saved_filters);
+                    m_warnings.attr("_filters_mutated")();
+                }
             }
             ~import_time_environment()
             {
                 try
                 {
-                    py::list path = m_path_now;
-                    for (py::handle entry : added_since(m_saved_path, m_sys.attr("path")))
+                    if (m_swap_path)
                     {
-                        if (!path.contains(entry))
-                        {
-                            path.append(entry);
-                        }
+                        restore_path();
                     }
-                    replace(m_sys.attr("path"), path);
-                    // A filter the module installed goes in front, where simplefilter() put it.
-                    py::list filters = added_since(m_saved_filters, m_warnings.attr("filters"));
-                    for (py::handle filter : m_filters_now)
+                    if (m_swap_filters)
                     {
-                        filters.append(filter);
+                        restore_filters();
                     }
-                    replace(m_warnings.attr("filters"), filters);
-                    m_warnings.attr("_filters_mutated")();
                 }
                 catch (py::error_already_set& error)
                 {
@@ -110,6 +111,31 @@ namespace xlazy
             import_time_environment& operator=(const import_time_environment&) = delete;
 
         private:
+            void restore_path()
+            {
+                    py::list path = m_path_now;
+                    for (py::handle entry : added_since(m_saved_path, m_sys.attr("path")))
+                    {
+                        if (!path.contains(entry))
+                        {
+                            path.append(entry);
+                        }
+                    }
+                    replace(m_sys.attr("path"), path);
+            }
+
+            void restore_filters()
+            {
+                    // A filter the module installed goes in front, where simplefilter() put it.
+                    py::list filters = added_since(m_saved_filters, m_warnings.attr("filters"));
+                    for (py::handle filter : m_filters_now)
+                    {
+                        filters.append(filter);
+                    }
+                    replace(m_warnings.attr("filters"), filters);
+                    m_warnings.attr("_filters_mutated")();
+            }
+
             static void replace(py::handle target, const py::list& items)
             {
                 target.attr("__setitem__")(py::slice(py::none(), py::none(), py::none()), items);
@@ -133,6 +159,8 @@ namespace xlazy
             py::list m_saved_filters;
             py::list m_path_now;
             py::list m_filters_now;
+            bool m_swap_path = false;
+            bool m_swap_filters = false;
         };
     }
 
@@ -140,7 +168,7 @@ namespace xlazy
         : m_first_use(std::move(first_use)), m_executed(std::move(executed))
     {
         py::object namespace_type = py::module_::import("types").attr("SimpleNamespace");
-        m_loader = namespace_type(
+        m_loader_methods = py::dict(
             "create_module"_a = py::cpp_function([this](py::object spec) { return create_module(spec); }),
             "exec_module"_a = py::cpp_function([this](py::object module) { exec_module(module); }));
         m_finder = namespace_type("find_spec"_a = py::cpp_function(
@@ -186,6 +214,12 @@ namespace xlazy
         auto found = m_records.find(name);
         if (found != m_records.end() && found->second.current != state::executed)
         {
+            if (found->second.current == state::pending && found->second.code)
+            {
+                // Importing it again reads the file again, as an eager kernel would have
+                // (the first import may have failed there, and the file been fixed since).
+                found->second.code = found->second.spec.attr("loader").attr("get_code")(name);
+            }
             return found->second.module;
         }
         py::object loader = spec.attr("loader");
@@ -196,6 +230,18 @@ namespace xlazy
         record created;
         created.module = py::module_::import("importlib.util").attr("module_from_spec")(spec);
         created.spec = py::reinterpret_borrow<py::object>(spec);
+        // The loader the import system adopts the module through; what else a loader answers
+        // (code, data, resources) comes from the real one.
+        py::dict loader_attributes = copy_of_dict(m_loader_methods);
+        for (const char* answered : {"get_code", "get_source", "get_data", "get_filename", "get_resource_reader",
+                                     "is_package", "name", "path"})
+        {
+            if (py::hasattr(loader, answered))
+            {
+                loader_attributes[answered] = loader.attr(answered);
+            }
+        }
+        created.loader = py::module_::import("types").attr("SimpleNamespace")(**loader_attributes);
         // A file edited, deleted or shadowed between the import and its use must not
         // change what runs; reading it here also reports a SyntaxError at the import line.
         if (runs_its_code(loader))
@@ -260,11 +306,14 @@ namespace xlazy
         {
             m_first_use(name);
         }
-        if (m_records.at(name).current != state::executed)
+        // What the import system gives is what an eager import bound: this module, or what
+        // replaced it in sys.modules.
+        py::object imported = py::module_::import("importlib").attr("import_module")(name);
+        if (imported.is(m_records.at(name).module) && m_records.at(name).current != state::executed)
         {
-            py::module_::import("importlib").attr("import_module")(name);
+            throw py::attribute_error("module '" + name + "' has no attribute '" + attribute + "'");
         }
-        return m_records.at(name).module.attr(attribute.c_str());
+        return imported.attr(attribute.c_str());
     }
 
     py::object lazy_modules::find_spec(const std::string& name)
@@ -274,10 +323,15 @@ namespace xlazy
         {
             return py::none();
         }
+        // Library code asking for the spec (pkgutil.get_data, runpy, importlib.resources)
+        // sees the original's location and search path, and a loader that answers for it.
         const py::object& original = found->second.spec;
-        return py::module_::import("importlib.machinery")
-            .attr("ModuleSpec")(name, m_loader, "origin"_a = original.attr("origin"),
-                                "is_package"_a = !original.attr("submodule_search_locations").is_none());
+        py::object spec = py::module_::import("importlib.machinery")
+                              .attr("ModuleSpec")(name, found->second.loader, "origin"_a = original.attr("origin"));
+        spec.attr("submodule_search_locations") = original.attr("submodule_search_locations");
+        spec.attr("cached") = original.attr("cached");
+        spec.attr("has_location") = original.attr("has_location");
+        return spec;
     }
 
     py::object lazy_modules::create_module(py::handle spec)

@@ -51,6 +51,7 @@ namespace xlazy
             pybind11::object module;
             pybind11::object spec;         // found at the import line
             pybind11::object code;         // read at the import line, when its loader reads code
+            pybind11::object loader;       // hands this module to the import system
             pybind11::dict initial;        // the attributes module_from_spec gave it
             pybind11::list sys_path;       // at the import line
             pybind11::list warning_filters; // at the import line
@@ -71,6 +72,6 @@ namespace xlazy
         executed_handler m_executed;
         std::map<std::string, record> m_records;
         pybind11::object m_finder;
-        pybind11::object m_loader;
+        pybind11::dict m_loader_methods; // create_module and exec_module, shared by every loader
     };
 }

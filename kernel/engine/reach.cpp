@@ -90,6 +90,13 @@ namespace xlazy
             {
                 names.insert(implied);
             }
+            // `%run -i script.py` runs the script in the notebook's namespace.
+            if (magic == "run" && py::len(arguments) > 1 && py::isinstance(arguments[1], kinds.constant) &&
+                py::isinstance<py::str>(arguments[1].attr("value")) &&
+                std::regex_search(arguments[1].attr("value").cast<std::string>(), std::regex(R"((^|\s)-\w*i)")))
+            {
+                names.insert(every_name);
+            }
             if (!takes_code(magic))
             {
                 return;
@@ -151,6 +158,29 @@ namespace xlazy
                     for (py::handle decorator : node.attr("decorator_list"))
                     {
                         collect_reads(kinds, decorator, names, in_bodies);
+                    }
+                    // Annotations are evaluated with the definition and kept in __annotations__.
+                    if (!node.attr("returns").is_none())
+                    {
+                        collect_reads(kinds, node.attr("returns"), names, in_bodies);
+                    }
+                    for (const char* group : {"posonlyargs", "args", "kwonlyargs"})
+                    {
+                        for (py::handle argument : arguments.attr(group))
+                        {
+                            if (!argument.attr("annotation").is_none())
+                            {
+                                collect_reads(kinds, argument.attr("annotation"), names, in_bodies);
+                            }
+                        }
+                    }
+                    for (const char* single : {"vararg", "kwarg"})
+                    {
+                        py::object argument = arguments.attr(single);
+                        if (!argument.is_none() && !argument.attr("annotation").is_none())
+                        {
+                            collect_reads(kinds, argument.attr("annotation"), names, in_bodies);
+                        }
                     }
                 }
                 std::set<std::string> body_reads;
