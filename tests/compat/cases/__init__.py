@@ -40,6 +40,7 @@ FAMILIES = (
     "magics",
     "kernel_itself",
     "output",
+    "pending_modules",
 )
 
 
