@@ -6,7 +6,7 @@ asks xlazy to find the spec at the import line and run that spec at first use, w
 warnings filters of the import's time; only state the module reads while running (an
 environment variable, the random state) is a documented difference.
 """
-from . import case, import_output_moves, import_system_edited, state_read_at_import
+from . import case, import_output_moves, shows_instead, state_read_at_import
 
 PROJ = {"proj/projmod.py": "X = 'from proj'\n"}
 TWO_VERSIONS = {"v1/vmod.py": "VERSION = 1\n", "v2/vmod.py": "VERSION = 2\n"}
@@ -69,11 +69,11 @@ CASES = [
         "import csv",
         "import sys, types\nsys.modules['csv'] = types.SimpleNamespace(QUOTE_ALL='fake')",
         "csv.QUOTE_ALL",
-        differs=import_system_edited(
+        differs=shows_instead(
+            "import_system_edited",
             "the deferred import runs through the import system at first use and gets the replacement "
             "(README: What deferral changes)",
-            cell=3,
-            outputs=[["execute_result", ["text/plain"], "'fake'"]],
+            {3: {"outputs": [["execute_result", ["text/plain"], "'fake'"]]}},
         ),
     ),
     case(
@@ -188,13 +188,11 @@ CASES = [
         "projmod.VALUE",
         "sys.meta_path.pop(0); None",
         files={"projmod.py": "VALUE = 'found at the import line'\n"},
-        differs=import_system_edited(
+        differs=shows_instead(
+            "import_system_edited",
             "a finder put in front of xlazy's after the import line is asked at first use "
             "(README: What deferral changes)",
-            cell=3,
-            status="error ImportError",
-            outputs=[],
-            error="ImportError: projmod refused by a finder added later",
+            {3: {"status": "error ImportError", "outputs": [], "error": "ImportError: projmod refused by a finder added later"}},
         ),
     ),
 ]
