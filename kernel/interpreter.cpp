@@ -168,6 +168,12 @@ namespace xlazy
         // connection file under IPKernelApp; no class of this process reads that section.
         py::object config = py::module_::import("traitlets.config").attr("Config");
         m_ipython_shell.attr("config")["IPKernelApp"] = config("connection_file"_a = m_options.connection_file);
+        // Others compare get_ipython().__class__.__name__ with ipykernel's shell class: the
+        // shell takes that name through a subclass that adds nothing.
+        py::object shell_class = m_ipython_shell.attr("__class__");
+        m_ipython_shell.attr("__class__") = py::type::of(shell_class)(
+            "ZMQInteractiveShell", py::make_tuple(shell_class),
+            py::dict("__module__"_a = shell_class.attr("__module__"), "__doc__"_a = shell_class.attr("__doc__")));
     }
 
     void interpreter::refuse_input_like_ipykernel()

@@ -21,3 +21,8 @@ def test_tqdm_autonotebook_chooses_the_notebook_flavour(kernel_in_each_mode):
 def test_configuration_of_the_shell_is_otherwise_unchanged(kernel_in_each_mode):
     code = "{section: dict(values) for section, values in get_ipython().config.items() if section != 'IPKernelApp'}"
     assert kernel_in_each_mode.value(code) == "{}"
+
+
+def test_the_usual_notebook_detection_snippet_finds_a_notebook(kernel_in_each_mode):
+    assert kernel_in_each_mode.value("get_ipython().__class__.__name__") == "'ZMQInteractiveShell'"
+    assert kernel_in_each_mode.value("type(get_ipython()).__mro__[1].__name__") == "'XPythonShell'"
