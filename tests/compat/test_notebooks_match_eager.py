@@ -34,6 +34,8 @@ def outputs_of(path, lazy_mode):
         for output in cell.get("outputs", []):
             if output.get("metadata", {}).get("xlazy", {}).get("progress"):
                 continue  # the resolve notice, an empty display once its imports are done
+            if output["output_type"] == "stream" and output["name"] == "stderr":
+                continue  # import warnings (torch's tqdm notice) come where the module runs
             if output["output_type"] == "stream":
                 shown.append((output["name"], output["text"]))
             elif output["output_type"] == "error":
