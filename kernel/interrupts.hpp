@@ -2,13 +2,9 @@
 // xeus-python turns SIGINT into exit(0); so SIGINT is blocked in every thread, and the main
 // thread lets it through only while a cell runs, where CPython turns it into
 // KeyboardInterrupt. An interrupt_request on the control channel is turned into the same
-// SIGINT, so clients using either interrupt mode get the same behaviour. A forked child is
-// user code only: SIGINT is unblocked there, whichever thread forked it.
+// SIGINT (kernel_server), so clients using either interrupt mode get the same behaviour.
+// A forked child is user code only: SIGINT is unblocked there, whichever thread forked it.
 #pragma once
-
-#include <memory>
-
-#include "xeus/xkernel.hpp"
 
 namespace xlazy
 {
@@ -27,9 +23,6 @@ namespace xlazy
         interruptible_scope& operator=(const interruptible_scope&) = delete;
     };
 
-    // xeus's shell-on-main-thread server, which also turns interrupt_request into SIGINT, and
-    // which sends nothing from a forked child (the sockets are the parent's).
-    std::unique_ptr<xeus::xserver> make_interruptible_server(xeus::xcontext& context,
-                                                             const xeus::xconfiguration& config,
-                                                             nl::json::error_handler_t eh);
+    // Interrupts the cell running on the main thread, as a SIGINT from the client would.
+    void interrupt_running_cell();
 }

@@ -15,6 +15,7 @@
 #include "forked_child.hpp"
 #include "interpreter.hpp"
 #include "interrupts.hpp"
+#include "kernel_server.hpp"
 #include "launch_options.hpp"
 #include "python_runtime.hpp"
 #include "history.hpp"
@@ -63,7 +64,7 @@ int main(int argc, char* argv[])
         auto interpreter = std::make_unique<xlazy::interpreter>(options, *inputs);
         // Invalid UTF-8 from a C library must not abort a message: replace it.
         xeus::xkernel kernel(config, xeus::get_user_name(), std::move(context),
-                             std::move(interpreter), xlazy::make_interruptible_server,
+                             std::move(interpreter), xlazy::make_kernel_server,
                              std::move(inputs), nullptr,
                              xpyt::make_python_debugger,
                              nl::json::object({{"python", XLAZY_PYTHON_EXECUTABLE}}),

@@ -1,0 +1,175 @@
+#include "kernel_server.hpp"
+
+#include <thread>
+#include <vector>
+
+#include "xeus/xserver_shell_main.hpp"
+
+#include "forked_child.hpp"
+#include "interrupts.hpp"
+
+namespace xlazy
+{
+    namespace
+    {
+        // Delegates everything to xeus's own server, watching messages on the way.
+        class kernel_server : public xeus::xserver
+        {
+        public:
+            // Constructed on the thread that runs the shell (xeus's shell-on-main-thread server).
+            explicit kernel_server(std::unique_ptr<xeus::xserver> inner)
+                : m_inner(std::move(inner)), m_shell_thread(std::this_thread::get_id())
+            {
+                m_inner->register_shell_listener(
+                    [this](xeus::xmessage message)
+                    {
+                        note_request(message);
+                        notify_shell_listener(std::move(message));
+                    });
+                m_inner->register_stdin_listener([this](xeus::xmessage message)
+                                                 { notify_stdin_listener(std::move(message)); });
+                m_inner->register_internal_listener([this](nl::json message)
+                                                    { return notify_internal_listener(std::move(message)); });
+                m_inner->register_control_listener(
+                    [this](xeus::xmessage message)
+                    {
+                        if (message.header().value("msg_type", "") == "interrupt_request")
+                        {
+                            interrupt_running_cell();
+                        }
+                        notify_control_listener(std::move(message));
+                    });
+            }
+
+        private:
+            // The shell runs one request at a time: the last one dispatched is the one a
+            // reply answers. xeus aborts the queue after an error only for these.
+            void note_request(const xeus::xmessage& request)
+            {
+                const nl::json& content = request.content();
+                m_abort_after_error = request.header().value("msg_type", "") == "execute_request" &&
+                                      !content.value("silent", false) && content.value("stop_on_error", false);
+            }
+
+            // Called as the error reply is about to leave. Polls without waiting: what is
+            // queued now was sent before the client could see the error. The requests are
+            // answered once the failed cell's idle status is out, in ipykernel's order.
+            void take_queued_requests()
+            {
+                m_inner->abort_queue([this](xeus::xmessage request) { m_aborted.push_back(std::move(request)); }, 0);
+            }
+
+            void answer_aborted_requests()
+            {
+                std::vector<xeus::xmessage> aborted;
+                aborted.swap(m_aborted);
+                for (auto& request : aborted)
+                {
+                    answer_aborted(std::move(request));
+                }
+            }
+
+            void answer_aborted(xeus::xmessage request)
+            {
+                std::string type = request.header().value("msg_type", "");
+                type = type.substr(0, type.rfind('_')) + "_reply";
+                publish_status(request, "busy");
+                m_inner->send_shell(xeus::xmessage(request.identities(), header(type), request.header(),
+                                                   nl::json::object(), {{"status", "aborted"}}, {}));
+                publish_status(request, "idle");
+            }
+
+            void publish_status(const xeus::xmessage& request, const char* state)
+            {
+                m_inner->publish(xeus::xpub_message(m_status_topic, header("status"), request.header(),
+                                                    nl::json::object(), {{"execution_state", state}}, {}),
+                                 xeus::channel::SHELL);
+            }
+
+            nl::json header(const std::string& msg_type) const
+            {
+                return xeus::make_header(msg_type, m_user_name, m_session);
+            }
+
+            xeus::xcontrol_messenger& get_control_messenger_impl() override
+            {
+                return m_inner->get_control_messenger();
+            }
+            void send_shell_impl(xeus::xmessage message) override
+            {
+                if (in_forked_child())
+                {
+                    return;
+                }
+                if (m_abort_after_error && message.header().value("msg_type", "") == "execute_reply" &&
+                    message.content().value("status", "") == "error")
+                {
+                    take_queued_requests();
+                }
+                m_inner->send_shell(std::move(message));
+            }
+            void send_control_impl(xeus::xmessage message) override
+            {
+                if (!in_forked_child())
+                {
+                    m_inner->send_control(std::move(message));
+                }
+            }
+            void send_stdin_impl(xeus::xmessage message) override
+            {
+                if (!in_forked_child())
+                {
+                    m_inner->send_stdin(std::move(message));
+                }
+            }
+            void publish_impl(xeus::xpub_message message, xeus::channel c) override
+            {
+                if (in_forked_child())
+                {
+                    return;
+                }
+                // Other threads publish too (the control thread, comms): only the shell's own
+                // thread touches the aborted requests.
+                const bool failed_cell_idle = std::this_thread::get_id() == m_shell_thread && !m_aborted.empty() &&
+                                              message.header().value("msg_type", "") == "status" &&
+                                              message.content().value("execution_state", "") == "idle";
+                m_inner->publish(std::move(message), c);
+                if (failed_cell_idle)
+                {
+                    answer_aborted_requests();
+                }
+            }
+            void start_impl(xeus::xpub_message message) override
+            {
+                // The "starting" status carries the kernel's session, user name and topic.
+                m_status_topic = message.topic();
+                m_session = message.header().value("session", "");
+                m_user_name = message.header().value("username", "");
+                m_inner->start(std::move(message));
+            }
+            void abort_queue_impl(const listener&, long) override
+            {
+                // Taken before the error reply was sent (send_shell_impl).
+            }
+            void stop_impl() override { m_inner->stop(); }
+            void update_config_impl(xeus::xconfiguration& config) const override
+            {
+                m_inner->update_config(config);
+            }
+
+            std::unique_ptr<xeus::xserver> m_inner;
+            std::thread::id m_shell_thread;
+            bool m_abort_after_error = false;
+            std::vector<xeus::xmessage> m_aborted; // queued behind the failed cell
+            std::string m_status_topic;
+            std::string m_session;
+            std::string m_user_name;
+        };
+    }
+
+    std::unique_ptr<xeus::xserver> make_kernel_server(xeus::xcontext& context, const xeus::xconfiguration& config,
+                                                      nl::json::error_handler_t eh)
+    {
+        return std::make_unique<kernel_server>(xeus::make_xserver_shell_main(context, config, eh));
+    }
+}
