@@ -1,14 +1,19 @@
 """Runs the adversarial notebooks (cases/) under both kernels ahead of the tests that compare.
 
-Two worker processes run one kernel each, so at most two kernels are alive at once (the
-machine has two cores). Every selected case is submitted when the first comparison test
-starts, in the order the tests run; each test then waits only for its own two runs.
+Two workers run one kernel each, so at most two kernels are alive at once (the machine has
+two cores). Each run is a process of its own (notebook_runner.py) with a deadline: a case
+that hangs a kernel or its client fails alone, and the rest of the suite goes on. Every
+selected case is submitted when the first comparison test starts, in the order the tests
+run; each test then waits only for its own two runs.
 Set XLAZY_COMPAT_DUMP=file.json to keep both transcripts of every case.
 """
 import json
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import psutil
 
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -20,15 +25,37 @@ REFERENCE_KERNEL = "python3"  # Debian's ipykernel kernelspec
 XLAZY_KERNEL = "xlazy"  # found through JUPYTER_PATH (the build tree under ctest)
 
 
+CASE_DEADLINE = 300  # seconds for one whole case in one kernel; the slowest take about 20
+
+
+def run_in_its_own_process(kernel, case, reference_shims=False):
+    request = {"kernel": kernel, "cells": list(case.cells), "files": case.files, "reference_shims": reference_shims}
+    runner = subprocess.Popen([sys.executable, notebook_runner.__file__], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        transcript, _ = runner.communicate(json.dumps(request), timeout=CASE_DEADLINE)
+    except subprocess.TimeoutExpired:
+        # The kernel leads its own process group: take every descendant down with the runner.
+        for process in psutil.Process(runner.pid).children(recursive=True) + [psutil.Process(runner.pid)]:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+        runner.communicate()
+        return {"cells": [], "log": f"the case did not finish in {CASE_DEADLINE} s under {kernel}; killed"}
+    if runner.returncode != 0:
+        return {"cells": [], "log": f"the runner failed with exit status {runner.returncode} under {kernel}"}
+    return json.loads(transcript)
+
+
 class CaseRuns:
     def __init__(self, cases):
-        self.pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+        self.pool = ThreadPoolExecutor(WORKERS)
         self.futures = {}
         for case in cases:
             self.futures[case.id] = (
-                self.pool.submit(notebook_runner.run_notebook, REFERENCE_KERNEL, case.cells,
-                                 case.files, reference_shims=True),
-                self.pool.submit(notebook_runner.run_notebook, XLAZY_KERNEL, case.cells, case.files),
+                self.pool.submit(run_in_its_own_process, REFERENCE_KERNEL, case, reference_shims=True),
+                self.pool.submit(run_in_its_own_process, XLAZY_KERNEL, case),
             )
 
     def result(self, case):

@@ -320,3 +320,14 @@ def run_notebook(kernel_name, cells, files=None, reference_shims=False):
         shutil.rmtree(root, ignore_errors=True)
     shown += [{"status": "not run"}] * (len(cells) - len(shown))
     return {"cells": shown, "log": log_text[-4000:]}
+
+
+if __name__ == "__main__":
+    # One case per process (see conftest.py): the request arrives as JSON on stdin and the
+    # transcript leaves as JSON on stdout.
+    import json
+    import sys
+
+    request = json.load(sys.stdin)
+    json.dump(run_notebook(request["kernel"], request["cells"], request["files"], request["reference_shims"]),
+              sys.stdout)
