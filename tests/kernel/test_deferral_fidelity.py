@@ -4,7 +4,7 @@ Each test runs what a user typed and asserts what an eager kernel would show.
 """
 import pytest
 
-from conftest import Kernel, plain_traceback
+from conftest import kernel_with_probes, plain_traceback
 
 PROBES = {
     "probe_kit/__init__.py": "",
@@ -18,12 +18,7 @@ PROBES = {
 
 @pytest.fixture
 def lazy(tmp_path):
-    for relative, source in PROBES.items():
-        path = tmp_path / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source)
-    running = Kernel(env={"PYTHONPATH": str(tmp_path)})
-    running.probe_dir = tmp_path
+    running = kernel_with_probes(tmp_path, PROBES)
     yield running
     running.shutdown()
 

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from conftest import Kernel, plain_traceback
+from conftest import Kernel, kernel_with_probes, plain_traceback
 
 PROBES = {
     "probe_plain.py": "VALUE = 'plain'\n",
@@ -19,12 +19,7 @@ PROBES = {
 @pytest.fixture
 def lazy(tmp_path):
     """A kernel whose PYTHONPATH holds small modules nobody has imported yet."""
-    for relative, source in PROBES.items():
-        path = tmp_path / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source)
-    running = Kernel(env={"PYTHONPATH": str(tmp_path)})
-    running.probe_dir = tmp_path
+    running = kernel_with_probes(tmp_path, PROBES)
     yield running
     running.shutdown()
 
