@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import zmq
 import zmq.asyncio
 from jupyter_client.blocking import BlockingKernelClient
@@ -122,6 +123,12 @@ class LaunchedKernel:
             raise RuntimeError(f"{self.process.args[0]} exited "
                                f"(status {status.si_status}):\n"
                                f"{tail(self.stderr_path)}")
+
+    def cpu_ms(self):
+        """CPU time the kernel process has used so far (user + system): unlike
+        wall time, the machine's other work hardly inflates it."""
+        times = psutil.Process(self.process.pid).cpu_times()
+        return (times.user + times.system) * 1000
 
     def status_mib(self, field):
         """A memory figure of the kernel process, e.g. VmRSS or VmHWM."""

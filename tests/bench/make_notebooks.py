@@ -60,6 +60,67 @@ t @ t.T""",
 
 TRIVIAL_CELLS = 200
 
+# Notebooks as people write them: a few imports, each used, results printed. Their outputs
+# do not depend on the kernel, so the benchmark can check them against ipykernel's.
+CORPUS = {
+    "corpus-sales-report": (
+        "A pandas report: build a table, group, pivot, format.",
+        ["import numpy as np\nimport pandas as pd",
+         """\
+rng = np.random.default_rng(0)
+sales = pd.DataFrame({
+    "region": rng.choice(["north", "south", "east", "west"], 500),
+    "month": rng.integers(1, 13, 500),
+    "units": rng.integers(1, 50, 500),
+    "price": rng.uniform(5, 20, 500).round(2),
+})
+sales["revenue"] = sales.units * sales.price
+sales.shape""",
+         "sales.groupby(\"region\").revenue.sum().round(2)",
+         "sales.pivot_table(index=\"month\", columns=\"region\", values=\"units\", aggfunc=\"sum\").iloc[:3]",
+         "print(sales.describe().loc[[\"mean\", \"max\"]].round(1).to_string())"]),
+    "corpus-model-fit": (
+        "A small scikit-learn study: split, fit, score.",
+        ["import numpy as np\nfrom sklearn.datasets import load_iris\n"
+         "from sklearn.model_selection import train_test_split\n"
+         "from sklearn.linear_model import LogisticRegression\n"
+         "from sklearn.metrics import accuracy_score",
+         """\
+features, labels = load_iris(return_X_y=True)
+train_x, test_x, train_y, test_y = train_test_split(features, labels, random_state=0)
+train_x.shape, test_x.shape""",
+         """\
+model = LogisticRegression(max_iter=500).fit(train_x, train_y)
+round(accuracy_score(test_y, model.predict(test_x)), 3)""",
+         "np.bincount(model.predict(test_x))"]),
+    "corpus-stats-plot": (
+        "Statistics and a chart: scipy tests, a matplotlib figure saved to bytes.",
+        ["import io\nimport numpy as np\nimport scipy.stats as stats\nimport matplotlib.pyplot as plt",
+         """\
+rng = np.random.default_rng(1)
+a, b = rng.normal(0, 1, 200), rng.normal(0.3, 1, 200)
+result = stats.ttest_ind(a, b)
+round(float(result.statistic), 3), round(float(result.pvalue), 4)""",
+         """\
+figure, axes = plt.subplots(figsize=(4, 3))
+axes.hist([a, b], bins=20)
+buffer = io.BytesIO()
+figure.savefig(buffer, format="png", dpi=40)
+plt.close(figure)
+buffer.getvalue()[:4]"""]),
+    "corpus-text-tools": (
+        "Standard library only: parse, count, format.",
+        ["import collections\nimport csv\nimport io\nimport json\nimport re\nimport statistics",
+         """\
+text = "the quick brown fox jumps over the lazy dog " * 200
+words = re.findall(r"\\w+", text)
+collections.Counter(words).most_common(3)""",
+         """\
+rows = list(csv.DictReader(io.StringIO("name,score\\nada,91\\nbob,78\\ncy,85\\n")))
+statistics.mean(int(row["score"]) for row in rows)""",
+         "print(json.dumps(rows, indent=1)[:60])"]),
+}
+
 SCENARIOS = {
     "empty": (
         "A single `pass`: the cost of starting a kernel and running one cell.",
@@ -78,6 +139,10 @@ SCENARIOS = {
     "trivial-200": (
         f"{TRIVIAL_CELLS} cells of `x = 1`: the overhead each cell adds.",
         ["x = 1"] * TRIVIAL_CELLS),
+    "one-plus-one": (
+        "A first cell `1+1`: how soon a new kernel answers a first cell.",
+        ["1+1"]),
+    **CORPUS,
 }
 
 

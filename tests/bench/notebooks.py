@@ -3,7 +3,8 @@
 long the notebook takes and how much memory the kernel needs.
 
 Compares xlazy (default cell mode), xlazy --lazy-mode=off and ipykernel in one
-alternated run, so that machine noise spreads evenly over the variants.
+alternated run, so that machine noise spreads evenly over the variants, and
+shows the floor: "bare", /usr/bin/python3 running the same cells as a script.
 
     JUPYTER_PATH=build/share/jupyter /usr/bin/python3 tests/bench/notebooks.py
 
@@ -21,7 +22,16 @@ status, as "Run All" in a notebook does. Metrics, medians over the rounds:
   total         launch -> execute_reply of the last cell
   per cell      execute_request sent -> execute_reply, median over the cells
                 of one run; shown for trivial-200 only
+  start-up CPU  CPU time (user + system) of the kernel process at its first
+                kernel_info_reply
+  total CPU     CPU time of the kernel process after the last cell; on a
+                busy machine the fairer comparison, wall time is inflated by
+                whatever else runs
+  start-up RSS  VmHWM of the kernel process at its first kernel_info_reply
   peak RSS      VmHWM of the kernel process after the last cell
+
+"bare" has only total (launch -> exit), total CPU and peak RSS. Each table
+cell is the median with the spread of the rounds (min-max) beside it.
 
 A first, untimed round warms the disk cache (and matplotlib's font cache).
 Its outputs, like those of every round, are checked: the text/plain of each
@@ -41,6 +51,7 @@ import pathlib
 import queue
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,7 +65,9 @@ REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPOSITORY / "notebooks" / "bench"
 CELL_TIMEOUT_S = 300
 REFERENCE = "ipykernel"
-BASELINES = ["ipykernel", "xlazy-off"]  # the ratio columns
+BASELINES = ["ipykernel", "xlazy-off", "bare"]  # the ratio columns
+BARE = "bare"
+BARE_PYTHON = "/usr/bin/python3"
 
 # (label, key in a run's metrics, unit)
 METRICS = [
@@ -62,6 +75,9 @@ METRICS = [
     ("first result", "first_result_ms", "ms"),
     ("total", "total_ms", "ms"),
     ("per cell", "cell_median_ms", "ms"),
+    ("start-up CPU", "startup_cpu_ms", "ms"),
+    ("total CPU", "total_cpu_ms", "ms"),
+    ("start-up RSS", "startup_rss_mib", "MiB"),
     ("peak RSS", "peak_rss_mib", "MiB"),
 ]
 # A median cell time only means something when the cells are alike.
@@ -70,16 +86,19 @@ CELL_TIMING_SCENARIOS = {"trivial-200"}
 
 @dataclass
 class Target:
-    """xlazy (cell mode) must reach metric <= limit x base_variant's metric
-    in base_scenario."""
+    """variant must reach metric <= limit x base_variant's metric in
+    base_scenario."""
     scenario: str
     metric: str
     limit: float
     base_variant: str
     base_scenario: str
+    variant: str = "xlazy"
+    issue: str = "deferred imports"
 
 
-# The performance targets of the deferred-imports issue.
+# The performance targets of the deferred-imports issue, then of the
+# kernel-speed issue (#8).
 TARGETS = [
     Target("heavy-numpy-only", "first_result_ms", 0.2, "xlazy-off",
            "heavy-numpy-only"),
@@ -88,7 +107,22 @@ TARGETS = [
     Target("realistic", "total_ms", 1.0, "xlazy-off", "realistic"),
     Target("heavy-numpy-only", "peak_rss_mib", 0.25, "xlazy-off",
            "heavy-numpy-only"),
+    Target("heavy-numpy-only", "total_cpu_ms", 1.0, "ipykernel",
+           "heavy-numpy-only", variant="xlazy-off", issue="#8"),
+    Target("realistic", "total_ms", 0.95, "ipykernel", "realistic",
+           issue="#8"),
+    Target("realistic", "total_cpu_ms", 0.95, "ipykernel", "realistic",
+           issue="#8"),
+    Target("one-plus-one", "startup_ms", 0.35, "ipykernel", "one-plus-one",
+           issue="#8"),
+    Target("one-plus-one", "first_result_ms", 0.40, "ipykernel",
+           "one-plus-one", issue="#8"),
+    Target("numpy-only", "total_ms", 2.5, BARE, "numpy-only", issue="#8"),
+    Target("one-plus-one", "startup_rss_mib", 0.6, "ipykernel",
+           "one-plus-one", issue="#8"),
 ]
+# Notebooks as people write them, summed up in one line of the report.
+CORPUS_PREFIX = "corpus-"
 
 
 @dataclass
@@ -155,6 +189,8 @@ def run_notebook(argv, scenario, context, workdir):
     reply_ms, cell_ms, outputs = [], [], []
     with launch(argv, context, workdir, iopub=True) as kernel:
         startup_ms = kernel.wait_for_kernel_info()
+        startup_cpu_ms = kernel.cpu_ms()
+        startup_rss_mib = kernel.status_mib("VmHWM")
         kernel.wait_for_iopub()
         for source in scenario.cells:
             sent = time.perf_counter()
@@ -164,8 +200,12 @@ def run_notebook(argv, scenario, context, workdir):
             cell_ms.append((time.perf_counter() - sent) * 1000)
             outputs.append(cell_outputs(kernel, msg_id))
         peak_rss_mib = kernel.status_mib("VmHWM")
+        total_cpu_ms = kernel.cpu_ms()
     metrics = {
         "startup_ms": startup_ms,
+        "startup_cpu_ms": startup_cpu_ms,
+        "total_cpu_ms": total_cpu_ms,
+        "startup_rss_mib": startup_rss_mib,
         "first_result_ms": reply_ms[scenario.first_result_cell],
         "total_ms": reply_ms[-1],
         "cell_median_ms": statistics.median(cell_ms),
@@ -174,6 +214,30 @@ def run_notebook(argv, scenario, context, workdir):
         "cell_ms": cell_ms,
     }
     return metrics, outputs
+
+
+def run_bare(scenario, workdir):
+    """The floor: /usr/bin/python3 running the scenario's cells as one
+    script, timed from launch to exit; (metrics, None)."""
+    script = "".join(f"exec(compile({source!r}, 'cell-{index}', 'exec'))\n"
+                     for index, source in enumerate(scenario.cells, start=1))
+    start = time.perf_counter()
+    process = subprocess.Popen([BARE_PYTHON, "-c", script], cwd=workdir,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    total_ms = (time.perf_counter() - start) * 1000
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if process.returncode:
+        raise RuntimeError(f"{BARE_PYTHON} failed on {scenario.name}:\n"
+                           f"{stderr}")
+    return {
+        "total_ms": total_ms,
+        "total_cpu_ms": (usage.ru_utime + usage.ru_stime) * 1000,
+        "peak_rss_mib": usage.ru_maxrss / 1024,  # reported in KiB
+    }, None
 
 
 def await_reply(kernel, msg_id):
@@ -231,8 +295,11 @@ def run_all(args, argvs, scenarios, context, workdir):
             # Rotate who goes first so no variant always follows the same one.
             shift = round_index % len(names)
             for name in names[shift:] + names[:shift]:
-                metrics, shown = run_notebook(argvs[name], scenario, context,
-                                              workdir)
+                if name == BARE:
+                    metrics, shown = run_bare(scenario, workdir)
+                else:
+                    metrics, shown = run_notebook(argvs[name], scenario,
+                                                  context, workdir)
                 print(f"{label} {scenario.name} {name}: "
                       f"total {metrics['total_ms'] / 1000:.2f} s",
                       file=sys.stderr, flush=True)
@@ -242,8 +309,19 @@ def run_all(args, argvs, scenarios, context, workdir):
     return samples, outputs
 
 
+def values_of(samples, scenario, variant, metric):
+    return [run[metric] for run in samples[scenario][variant] if metric in run]
+
+
 def median_of(samples, scenario, variant, metric):
-    return statistics.median(run[metric] for run in samples[scenario][variant])
+    """The median over the rounds; None where the variant has no such metric
+    (bare has no start-up) or was not run."""
+    values = values_of(samples, scenario, variant, metric) if variant in samples[scenario] else []
+    return statistics.median(values) if values else None
+
+
+def ratio(value, base):
+    return None if value is None or not base else value / base
 
 
 def format_value(value, unit):
@@ -257,21 +335,47 @@ def scenario_table(scenario, samples, variant_names, rounds):
              f"Code cells: {len(scenario.cells)}; first result = cell "
              f"{scenario.first_result_cell + 1}; medians of {rounds} rounds.",
              "",
-             "| metric | variant | median | "
+             "| metric | variant | median | min–max | "
              + " | ".join(f"× {base}" for base in BASELINES) + " |",
-             "|---|---|---:|" + "---:|" * len(BASELINES)]
+             "|---|---|---:|---:|" + "---:|" * len(BASELINES)]
     for label, metric, unit in METRICS:
         if (metric == "cell_median_ms"
                 and scenario.name not in CELL_TIMING_SCENARIOS):
             continue
         for variant in variant_names:
             value = median_of(samples, scenario.name, variant, metric)
-            ratios = [value / median_of(samples, scenario.name, base, metric)
+            if value is None:
+                continue
+            values = values_of(samples, scenario.name, variant, metric)
+            ratios = [ratio(value, median_of(samples, scenario.name, base,
+                                             metric))
                       for base in BASELINES]
             lines.append(f"| {label} {unit} | {variant} "
-                         f"| {format_value(value, unit)} | "
-                         + " | ".join(f"{ratio:.2f}" for ratio in ratios)
+                         f"| {format_value(value, unit)} "
+                         f"| {format_value(min(values), unit)}–"
+                         f"{format_value(max(values), unit)} | "
+                         + " | ".join("—" if r is None else f"{r:.2f}"
+                                      for r in ratios)
                          + " |")
+    return "\n".join(lines)
+
+
+def corpus_summary(samples, variant_names):
+    """The corpus notebooks' medians added up per variant, wall and CPU."""
+    corpus = [name for name in samples if name.startswith(CORPUS_PREFIX)]
+    if not corpus:
+        return ""
+    lines = [f"## Corpus ({len(corpus)} notebooks: {', '.join(corpus)})", "",
+             "| variant | total ms | × ipykernel | total CPU ms | × ipykernel |",
+             "|---|---:|---:|---:|---:|"]
+    sums = {variant: [sum(median_of(samples, name, variant, metric)
+                          for name in corpus)
+                      for metric in ("total_ms", "total_cpu_ms")]
+            for variant in variant_names}
+    for variant, (wall, cpu) in sums.items():
+        base_wall, base_cpu = sums[REFERENCE]
+        lines.append(f"| {variant} | {wall:.0f} | {wall / base_wall:.2f} "
+                     f"| {cpu:.0f} | {cpu / base_cpu:.2f} |")
     return "\n".join(lines)
 
 
@@ -281,7 +385,8 @@ def evaluate_targets(samples):
     labels = {metric: label for label, metric, _ in METRICS}
     results = []
     for target in TARGETS:
-        description = (f"{target.scenario} {labels[target.metric]} "
+        description = (f"[{target.issue}] {target.variant} "
+                       f"{target.scenario} {labels[target.metric]} "
                        f"≤ {target.limit} × {target.base_variant}")
         if target.base_scenario != target.scenario:
             description += f" in {target.base_scenario}"
@@ -291,11 +396,18 @@ def evaluate_targets(samples):
                             "status": "SKIP",
                             "missing": sorted(missing)})
             continue
-        ratio = (median_of(samples, target.scenario, "xlazy", target.metric)
-                 / median_of(samples, target.base_scenario,
-                             target.base_variant, target.metric))
-        results.append({"target": description, "ratio": ratio,
-                        "status": "PASS" if ratio <= target.limit else "FAIL"})
+        measured = ratio(
+            median_of(samples, target.scenario, target.variant, target.metric),
+            median_of(samples, target.base_scenario, target.base_variant,
+                      target.metric))
+        if measured is None:
+            results.append({"target": description, "ratio": None,
+                            "status": "SKIP",
+                            "missing": [target.variant, target.base_variant]})
+            continue
+        results.append({"target": description, "ratio": measured,
+                        "status": "PASS" if measured <= target.limit
+                        else "FAIL"})
     return results
 
 
@@ -315,6 +427,8 @@ def check_outputs(outputs, scenarios):
         reference = runs[REFERENCE][0]
         seen = {}  # (variant, cell, shown) -> rounds
         for variant, variant_runs in runs.items():
+            if variant == BARE:  # a script shows no cell results
+                continue
             for round_index, run in enumerate(variant_runs):
                 for cell, (expected, shown) in enumerate(zip(reference, run)):
                     expected, shown = without_stderr(expected), without_stderr(shown)
@@ -341,17 +455,21 @@ def plot(path, samples, variant_names):
     import matplotlib.pyplot as plt
 
     scenario_names = list(samples)
-    figure, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    figure, axes = plt.subplots(3, 1, figsize=(12, 12))
     width = 0.8 / len(variant_names)
-    for axis, metric, title in zip(axes, ["first_result_ms", "total_ms"],
-                                   ["First result", "Total"]):
+    for axis, metric, title in zip(
+            axes, ["first_result_ms", "total_ms", "total_cpu_ms"],
+            ["First result (launch → reply)", "Total (launch → last reply)",
+             "Kernel CPU time after the last cell"]):
         for offset, variant in enumerate(variant_names):
-            seconds = [median_of(samples, scenario, variant, metric) / 1000
+            # A gap where the variant has no such metric (bare: no first result).
+            seconds = [(median_of(samples, scenario, variant, metric)
+                        or float("nan")) / 1000
                        for scenario in scenario_names]
             axis.bar([index + (offset - (len(variant_names) - 1) / 2) * width
                       for index in range(len(scenario_names))],
                      seconds, width, label=variant)
-        axis.set_title(f"{title} (median, launch → reply)")
+        axis.set_title(f"{title}, median")
         axis.set_ylabel("seconds")
         axis.set_xticks(range(len(scenario_names)), scenario_names,
                         rotation=20)
@@ -365,7 +483,8 @@ def main():
     available = sorted(path.stem for path in NOTEBOOK_DIR.glob("*.ipynb"))
     args = parse_args(available)
     scenarios = [load_scenario(name) for name in args.scenarios]
-    argvs = variants(args.xlazy)
+    argvs = {**variants(args.xlazy),
+             BARE: [BARE_PYTHON, "-c", "<the notebook's cells>"]}
     variant_names = list(argvs)
     # Let a SIGTERM (a CI timeout, say) unwind through launch()'s clean-up
     # instead of leaving kernels behind.
@@ -383,8 +502,11 @@ def main():
     print("\n\n".join(scenario_table(scenario, samples, variant_names,
                                      args.rounds)
                       for scenario in scenarios))
+    summary = corpus_summary(samples, variant_names)
+    if summary:
+        print("\n" + summary)
     targets = evaluate_targets(samples)
-    print("\n## Targets (xlazy in cell mode)\n")
+    print("\n## Targets\n")
     for result in targets:
         if result["ratio"] is None:
             detail = f"not measured: needs {', '.join(result['missing'])}"
