@@ -401,6 +401,12 @@ namespace xlazy
                 reply["implementation"] = "xlazy";
                 reply["implementation_version"] = XLAZY_VERSION;
                 reply["language_info"]["version"] = version;
+                // What ipykernel announces: front ends highlight magics with the IPython
+                // mode, and `nbconvert --to script` picks its Python exporter, which turns
+                // magics into get_ipython() calls, only from these.
+                reply["language_info"]["codemirror_mode"] = {{"name", "ipython"}, {"version", 3}};
+                reply["language_info"]["pygments_lexer"] = "ipython3";
+                reply["language_info"]["nbconvert_exporter"] = "python";
                 const bool deferring = m_options.mode != lazy_mode::off;
                 reply["banner"] =
                     "xlazy " XLAZY_VERSION " (Python " + version + ", IPython " +

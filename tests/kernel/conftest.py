@@ -51,8 +51,8 @@ class CellResult:
 class Kernel:
     """One kernel process with a blocking client."""
 
-    def __init__(self, extra_arguments=(), env=None):
-        self.manager = KernelManager(kernel_name=KERNEL_NAME)
+    def __init__(self, extra_arguments=(), env=None, kernel_name=KERNEL_NAME):
+        self.manager = KernelManager(kernel_name=kernel_name)
         kernel_env = dict(os.environ)
         kernel_env.update(env or {})
         self.manager.start_kernel(extra_arguments=list(extra_arguments), env=kernel_env)
