@@ -19,6 +19,7 @@
 #include "launch_options.hpp"
 #include "python_runtime.hpp"
 #include "history.hpp"
+#include "terminal_log.hpp"
 #include "xlazy_config.hpp"
 
 namespace py = pybind11;
@@ -55,6 +56,8 @@ int main(int argc, char* argv[])
     // Before xeus starts its threads, so that all of them inherit the blocked mask.
     xlazy::watch_forks();
     xlazy::block_interrupts();
+
+    xlazy::send_xeus_log_to_terminal();
 
     try
     {
