@@ -11,7 +11,10 @@ from conftest import kernel_with_probes
 # seconds to start debugpy's adapter.
 DEBUG_TIMEOUT = 60
 
-PROBES = {"probe_scaling.py": "FACTOR = 2\n\n\ndef scale(value):\n    scaled = value * FACTOR\n    return scaled\n"}
+PROBES = {
+    "probe_scaling.py": "FACTOR = 2\n\n\ndef scale(value):\n    scaled = value * FACTOR\n    return scaled\n",
+    "probe_units.py": "UNIT = 'metre'\n",
+}
 
 IMPORT_CELL = "import probe_scaling"
 
@@ -80,11 +83,10 @@ class DebugSession:
         return {variable["name"]: variable["value"] for variable in variables}
 
 
-@pytest.fixture(params=["off", "cell", "all"], ids=lambda mode: f"lazy_mode_{mode}")
-def debugged(request, tmp_path):
+def attached_session(tmp_path, mode):
     """A kernel in one lazy mode, the probe module imported in a cell, a debugger attached."""
-    kernel = kernel_with_probes(tmp_path, PROBES, env={"XLAZY_MODE": request.param})
-    kernel.mode = request.param
+    kernel = kernel_with_probes(tmp_path, PROBES, env={"XLAZY_MODE": mode})
+    kernel.mode = mode
     session = DebugSession(kernel)
     try:
         assert kernel.execute(IMPORT_CELL).status == "ok"
@@ -104,13 +106,28 @@ def debugged(request, tmp_path):
             },
         )
         session.succeed("attach")
-        yield session
-    finally:
+    except BaseException:
         kernel.shutdown()
+        raise
+    return session
 
 
-def probe_module_ran(kernel):
-    return kernel.value("'probe_scaling' in __import__('sys').modules") == "True"
+@pytest.fixture(params=["off", "cell", "all"], ids=lambda mode: f"lazy_mode_{mode}")
+def debugged(request, tmp_path):
+    session = attached_session(tmp_path, request.param)
+    yield session
+    session.kernel.shutdown()
+
+
+@pytest.fixture
+def debugged_while_deferring(tmp_path):
+    session = attached_session(tmp_path, "cell")
+    yield session
+    session.kernel.shutdown()
+
+
+def probe_module_ran(kernel, module="probe_scaling"):
+    return kernel.value(f"{module!r} in __import__('sys').modules") == "True"
 
 
 def test_breakpoint_in_a_function_using_a_deferred_import_stops_steps_and_continues(debugged):
@@ -161,16 +178,20 @@ def test_breakpoint_in_a_function_using_a_deferred_import_stops_steps_and_contin
     assert kernel.value("probe_scaling.scale(5)") == "10"
 
 
-def test_inspect_variables_lists_the_namespace_without_running_pending_imports(debugged):
-    assert debugged.kernel.execute("answer = 42").status == "ok"
+def test_inspect_variables_lists_the_namespace_without_running_pending_imports(debugged_while_deferring):
+    debugged = debugged_while_deferring
+    assert debugged.kernel.execute("answer = 42\nfrom probe_units import UNIT").status == "ok"
     variables = {variable["name"]: variable for variable in debugged.succeed("inspectVariables")["variables"]}
     assert variables["answer"]["value"] == "42"
     assert variables["probe_scaling"]["type"] == "module"
     assert variables["probe_scaling"]["value"].startswith("<module 'probe_scaling' from ")
-    assert probe_module_ran(debugged.kernel) == (debugged.kernel.mode == "off")
+    assert variables["UNIT"]["type"] == "pending_import"
+    assert not probe_module_ran(debugged.kernel, "probe_scaling")
+    assert not probe_module_ran(debugged.kernel, "probe_units")
 
 
-def test_the_debuggers_log_stays_out_of_the_notebook(debugged):
+def test_the_debuggers_log_stays_out_of_the_notebook(debugged_while_deferring):
+    debugged = debugged_while_deferring
     # xeus logs "XDEBUGGER: the debugger has started" and "XDEBUGGER: dumped <file>" on stderr.
     debugged.succeed("dumpCell", {"code": FUNCTION_CELL})
     result = debugged.kernel.execute("print('cell output')")
