@@ -268,10 +268,39 @@ namespace xlazy
     void interpreter::send_log_to_terminal()
     {
         // IPython's own warnings belong in the kernel log, not in a user's cell.
-        py::object terminal = py::module_::import("io").attr("open")(
-            m_output->terminal_fd(), "w", "buffering"_a = 1, "closefd"_a = false);
+        m_terminal = py::module_::import("io").attr("open")(m_output->terminal_fd(), "w", "buffering"_a = 1,
+                                                           "closefd"_a = false);
         m_logger.attr("handlers") = py::list();
-        m_logger.attr("addHandler")(py::module_::import("logging").attr("StreamHandler")(terminal));
+        m_logger.attr("addHandler")(py::module_::import("logging").attr("StreamHandler")(m_terminal));
+    }
+
+    nl::json interpreter::internal_request_impl(const nl::json& content)
+    {
+        // The debugger starts debugpy through here, between cells; debugpy's warnings about
+        // frozen modules belong in the kernel's log, as under ipykernel, not in the next cell.
+        return answer_or_report(
+            "internal_request",
+            [&]
+            {
+                py::gil_scoped_acquire gil;
+                py::module_ sys = py::module_::import("sys");
+                py::object cell_stdout = sys.attr("stdout");
+                py::object cell_stderr = sys.attr("stderr");
+                struct restore
+                {
+                    py::module_& sys;
+                    py::object out, err;
+                    ~restore()
+                    {
+                        sys.attr("stdout") = out;
+                        sys.attr("stderr") = err;
+                    }
+                } restore_streams{sys, cell_stdout, cell_stderr};
+                sys.attr("stdout") = m_terminal;
+                sys.attr("stderr") = m_terminal;
+                py::gil_scoped_release release_for_base;
+                return xpyt::interpreter::internal_request_impl(content);
+            });
     }
 
     nl::json interpreter::execute_request_impl(int execution_counter, const std::string& code,
@@ -401,6 +430,12 @@ namespace xlazy
                 reply["implementation"] = "xlazy";
                 reply["implementation_version"] = XLAZY_VERSION;
                 reply["language_info"]["version"] = version;
+                // What ipykernel announces: front ends highlight magics with the IPython
+                // mode, and `nbconvert --to script` picks its Python exporter, which turns
+                // magics into get_ipython() calls, only from these.
+                reply["language_info"]["codemirror_mode"] = {{"name", "ipython"}, {"version", 3}};
+                reply["language_info"]["pygments_lexer"] = "ipython3";
+                reply["language_info"]["nbconvert_exporter"] = "python";
                 const bool deferring = m_options.mode != lazy_mode::off;
                 reply["banner"] =
                     "xlazy " XLAZY_VERSION " (Python " + version + ", IPython " +

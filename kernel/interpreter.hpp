@@ -37,6 +37,7 @@ namespace xlazy
         nl::json is_complete_request_impl(const std::string& code) override;
         nl::json kernel_info_request_impl() override;
         void shutdown_request_impl() override;
+        nl::json internal_request_impl(const nl::json& content) override;
 
         // Completion and inspection of `np.ar` need numpy itself: resolve the pending name
         // under the cursor first, and attribute any other resolution to the request.
@@ -60,5 +61,6 @@ namespace xlazy
         bool m_allow_stdin = false;               // of the cell running now
         history& m_history;
         output_capture* m_output = nullptr;
+        pybind11::object m_terminal; // a text stream on the kernel's log, never a cell
     };
 }

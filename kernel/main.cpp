@@ -10,8 +10,8 @@
 #include "xeus/xkernel.hpp"
 #include "xeus/xkernel_configuration.hpp"
 #include "xeus/xserver_zmq.hpp"
-#include "xeus-python/xdebugger.hpp"
 
+#include "debugger.hpp"
 #include "forked_child.hpp"
 #include "interpreter.hpp"
 #include "interrupts.hpp"
@@ -19,6 +19,7 @@
 #include "launch_options.hpp"
 #include "python_runtime.hpp"
 #include "history.hpp"
+#include "terminal_log.hpp"
 #include "xlazy_config.hpp"
 
 namespace py = pybind11;
@@ -56,6 +57,8 @@ int main(int argc, char* argv[])
     xlazy::watch_forks();
     xlazy::block_interrupts();
 
+    xlazy::send_xeus_log_to_terminal();
+
     try
     {
         xeus::xconfiguration config = xeus::load_configuration(options.connection_file);
@@ -66,7 +69,7 @@ int main(int argc, char* argv[])
         xeus::xkernel kernel(config, xeus::get_user_name(), std::move(context),
                              std::move(interpreter), xlazy::make_kernel_server,
                              std::move(inputs), nullptr,
-                             xpyt::make_python_debugger,
+                             xlazy::make_debugger,
                              nl::json::object({{"python", XLAZY_PYTHON_EXECUTABLE}}),
                              nl::json::error_handler_t::replace);
         kernel.start();

@@ -51,8 +51,8 @@ class CellResult:
 class Kernel:
     """One kernel process with a blocking client."""
 
-    def __init__(self, extra_arguments=(), env=None):
-        self.manager = KernelManager(kernel_name=KERNEL_NAME)
+    def __init__(self, extra_arguments=(), env=None, kernel_name=KERNEL_NAME):
+        self.manager = KernelManager(kernel_name=kernel_name)
         kernel_env = dict(os.environ)
         kernel_env.update(env or {})
         self.manager.start_kernel(extra_arguments=list(extra_arguments), env=kernel_env)
@@ -142,14 +142,14 @@ class Kernel:
             self.manager.shutdown_kernel(now=False)
 
 
-def kernel_with_probes(directory, probes):
+def kernel_with_probes(directory, probes, env=None):
     """A kernel whose PYTHONPATH is `directory`, holding `probes` ({relative path: source}):
     small modules nobody has imported yet. The directory is the kernel's `probe_dir`."""
     for relative, source in probes.items():
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
-    running = Kernel(env={"PYTHONPATH": str(directory)})
+    running = Kernel(env={"PYTHONPATH": str(directory), **(env or {})})
     running.probe_dir = directory
     return running
 
