@@ -6,6 +6,7 @@ so at most two kernels are alive at once; each run is a process of its own with 
 """
 import json
 import os
+import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,6 +30,40 @@ SCOPE = os.environ.get("XLAZY_CORPUS", "ci")
 if SCOPE not in ("ci", "full"):
     raise SystemExit(f"XLAZY_CORPUS must be ci or full, not {SCOPE!r}")
 EXAMPLES = shipped_examples.selected_examples(SCOPE)
+
+# statsmodels' result summaries carry the wall-clock date and time they were printed at.
+SUMMARY_CLOCK = re.compile(r"(Date:\s+)\w{3}, \d{2} \w{3} \d{4}|(Time:\s+)\d{2}:\d{2}:\d{2}")
+
+
+def shown(cell):
+    """What the comparison looks at: everything but stderr, with summary clocks blanked."""
+    text = json.dumps({key: value for key, value in cell.items() if key != "stderr"},
+                      indent=1, ensure_ascii=False, sort_keys=True)
+    return SUMMARY_CLOCK.sub(lambda match: (match.group(1) or match.group(2)) + "<clock>", text)
+
+
+def lines_of(cell):
+    return shown(cell).splitlines()
+
+
+def compare(example, mode, reference, again, lazy, documented):
+    """Counts and differing cell numbers of one xlazy run against the reference."""
+    padded = lazy + [{"status": "not run"}] * (len(reference) - len(lazy))
+    result = {"example": example.id, "mode": mode, "libraries": example.libraries, "compared": 0,
+              "identical": 0, "nondeterministic": 0, "different": [], "documented": []}
+    for number, (expected, repeat, actual) in enumerate(zip(reference, again, padded), 1):
+        if shown(expected) != shown(repeat):
+            result["nondeterministic"] += 1
+            continue
+        result["compared"] += 1
+        if shown(actual) == shown(expected):
+            result["identical"] += 1
+        elif f"{mode} {example.id} [{number}]" in documented:
+            result["documented"].append(number)
+        else:
+            result["different"].append(number)
+    return result
+
 
 def _run(kernel, example, mode=None):
     env = dict(KERNEL_ENV, **({"XLAZY_MODE": mode} if mode else {}))

@@ -3,7 +3,8 @@ under xlazy in every lazy mode what they show under ipykernel, cell for cell.
 
 Compared per cell as in the adversarial suite (notebook_runner's transcript: reply status
 with its ename, stdout, each result's MIME types and text/plain, the error's ename and
-evalue, after normalising addresses, timings and temporary paths). stderr is set aside:
+evalue, after normalising addresses, timings and temporary paths; here also the clock in
+statsmodels' summaries). stderr is set aside:
 import warnings come where a module runs, by design. A cell whose two ipykernel runs differ
 (an unseeded random draw, a time) is not compared. A difference that is understood and
 accepted is listed in selection.toml's [documented-differences] with its reason.
@@ -12,43 +13,14 @@ Run: JUPYTER_PATH=build/share/jupyter /usr/bin/python3 -m pytest -q tests/compat
 (XLAZY_CORPUS=full for every surveyed example; -k sklearn for one library).
 """
 import difflib
-import json
 
 import pytest
 
-from corpus_runs import EXAMPLES, MODES
+from corpus_runs import EXAMPLES, MODES, compare, lines_of
 from shipped_examples import load_selection
 
 ENDED = {"kernel died", "timeout", "no reply", "not run"}
 DOCUMENTED = load_selection().get("documented-differences", {})
-
-
-def shown(cell):
-    """What the comparison looks at: everything but stderr."""
-    return {key: value for key, value in cell.items() if key != "stderr"}
-
-
-def lines_of(cell):
-    return json.dumps(shown(cell), indent=1, ensure_ascii=False, sort_keys=True).splitlines()
-
-
-def compare(example, mode, reference, again, lazy):
-    """Counts and differing cell numbers of one xlazy run against the reference."""
-    padded = lazy + [{"status": "not run"}] * (len(reference) - len(lazy))
-    result = {"example": example.id, "mode": mode, "libraries": example.libraries, "compared": 0,
-              "identical": 0, "nondeterministic": 0, "different": [], "documented": []}
-    for number, (expected, repeat, actual) in enumerate(zip(reference, again, padded), 1):
-        if shown(expected) != shown(repeat):
-            result["nondeterministic"] += 1
-            continue
-        result["compared"] += 1
-        if shown(actual) == shown(expected):
-            result["identical"] += 1
-        elif f"{mode} {example.id} [{number}]" in DOCUMENTED:
-            result["documented"].append(number)
-        else:
-            result["different"].append(number)
-    return result
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -63,7 +35,7 @@ def test_example_notebook_shows_what_it_shows_under_ipykernel(example, mode, cor
             pytest.fail(f"broken example: its ipykernel run did not finish ({statuses or 'no cells'})\n{run['log']}",
                         pytrace=False)
 
-    comparison = compare(example, mode, reference["cells"], again["cells"], lazy["cells"])
+    comparison = compare(example, mode, reference["cells"], again["cells"], lazy["cells"], DOCUMENTED)
     corpus_runs.comparisons.append(comparison)
 
     if comparison["different"]:
