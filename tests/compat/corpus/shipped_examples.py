@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,9 +131,17 @@ def _starts_a_cell(gap):
     return any(not gap[i].strip() and COMMENT.match(gap[i + 1]) for i in range(len(gap) - 1))
 
 
+def _parse(source):
+    """The module's syntax tree, without the warnings its code may earn when compiled
+    (`"\\s"` escapes in examples): they belong to the example, not to this reading of it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+        return ast.parse(source)
+
+
 def gallery_cells(source):
     """The cells of an example script: its top-level statements, grouped between breaks."""
-    tree = ast.parse(source)
+    tree = _parse(source)
     lines = source.splitlines()
     body = tree.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
@@ -172,7 +181,7 @@ def docstrings_of(source):
                     name = target.value if isinstance(target, ast.Constant) else ast.unparse(target)
                     found.append((f"{prefix}{name}", call.args[1].value))
 
-    visit(ast.parse(source), "")
+    visit(_parse(source), "")
     return found
 
 
