@@ -1,12 +1,13 @@
 # The two commands of the README, and the pieces they are made of.
 #   make demo   install what is missing, build, install the kernel, run the tour notebook
 #   make test   install what is missing, build, run every test suite
+#   make corpus the whole shipped-examples corpus (tests/compat/corpus), not only its CI subset
 PYTHON := /usr/bin/python3
 BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build install demo test bench clean
+.PHONY: deps build install demo test corpus bench clean
 
 deps:
 	.ci/install-deps
@@ -28,6 +29,12 @@ tests/e2e/node_modules: tests/e2e/package-lock.json
 
 test: build tests/e2e/node_modules
 	cd $(BUILD) && ctest --output-on-failure
+
+# Every example of the shipped-examples corpus (make test runs a fixed subset); the summary
+# table is written to $(BUILD)/corpus-summary.json.
+corpus: build
+	cd $(BUILD) && JUPYTER_PATH=$(abspath $(BUILD))/share/jupyter XLAZY_BUILD_DIR=$(abspath $(BUILD)) \
+	  XLAZY_CORPUS=full PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q -p no:cacheprovider $(CURDIR)/tests/compat/corpus
 
 bench: build
 	JUPYTER_PATH=$(abspath $(BUILD))/share/jupyter $(PYTHON) tests/bench/startup.py

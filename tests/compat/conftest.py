@@ -9,11 +9,7 @@ Set XLAZY_COMPAT_DUMP=file.json to keep both transcripts of every case.
 """
 import json
 import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
-
-import psutil
 
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -28,24 +24,9 @@ XLAZY_KERNEL = "xlazy"  # found through JUPYTER_PATH (the build tree under ctest
 CASE_DEADLINE = 300  # seconds for one whole case in one kernel; the slowest take about 20
 
 
-def run_in_its_own_process(kernel, case, reference_shims=False):
-    request = {"kernel": kernel, "cells": list(case.cells), "files": case.files, "reference_shims": reference_shims}
-    runner = subprocess.Popen([sys.executable, notebook_runner.__file__], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        transcript, _ = runner.communicate(json.dumps(request), timeout=CASE_DEADLINE)
-    except subprocess.TimeoutExpired:
-        # The kernel leads its own process group: take every descendant down with the runner.
-        for process in psutil.Process(runner.pid).children(recursive=True) + [psutil.Process(runner.pid)]:
-            try:
-                process.kill()
-            except psutil.NoSuchProcess:
-                pass
-        runner.communicate()
-        return {"cells": [], "log": f"the case did not finish in {CASE_DEADLINE} s under {kernel}; killed"}
-    if runner.returncode != 0:
-        return {"cells": [], "log": f"the runner failed with exit status {runner.returncode} under {kernel}"}
-    return json.loads(transcript)
+def run_case(kernel, case, reference_shims=False):
+    return notebook_runner.run_in_its_own_process(kernel, case.cells, case.files, reference_shims,
+                                                  deadline=CASE_DEADLINE)
 
 
 class CaseRuns:
@@ -54,8 +35,8 @@ class CaseRuns:
         self.futures = {}
         for case in cases:
             self.futures[case.id] = (
-                self.pool.submit(run_in_its_own_process, REFERENCE_KERNEL, case, reference_shims=True),
-                self.pool.submit(run_in_its_own_process, XLAZY_KERNEL, case),
+                self.pool.submit(run_case, REFERENCE_KERNEL, case, reference_shims=True),
+                self.pool.submit(run_case, XLAZY_KERNEL, case),
             )
 
     def result(self, case):

@@ -5,19 +5,23 @@ notebook front end renders it (clear_output, update_display_data), and the norma
 what legitimately varies between two runs. It never compares two runs and never decides
 what is a difference: test_adversarial_notebooks.py does.
 
-Everything here is plain data in and out, so a worker process can run it (conftest.py runs
-two at a time: at most two kernels are alive at once).
+Everything here is plain data in and out, so a worker process can run it
+(run_in_its_own_process; conftest.py runs two at a time: at most two kernels are alive at once).
 """
+import json
 import os
 import queue
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import textwrap
 import time
 from pathlib import Path
 
+import psutil
 from jupyter_client.manager import KernelManager
 
 CELL_TIMEOUT = 90  # seconds; torch under a loaded machine imports in a few
@@ -263,9 +267,10 @@ def write_files(workdir, files):
             path.write_text(textwrap.dedent(content).lstrip("\n"))
 
 
-def run_notebook(kernel_name, cells, files=None, reference_shims=False):
+def run_notebook(kernel_name, cells, files=None, reference_shims=False, env_overrides=None):
     """Runs `cells` one after another in a fresh `kernel_name` kernel whose working directory
-    is a new directory holding `files`; returns {"cells": [...], "log": kernel's own output}.
+    is a new directory holding `files`, with `env_overrides` added to the client's environment;
+    returns {"cells": [...], "log": kernel's own output}.
 
     Every cell runs even after an error, as a user running them one by one would.
     """
@@ -280,6 +285,7 @@ def run_notebook(kernel_name, cells, files=None, reference_shims=False):
         IPYTHONDIR=str(root / "ipython"),  # no user profile, history or startup files
         PYDEVD_DISABLE_FILE_VALIDATION="1",  # quiets debugpy's start-up notice in the log
     )
+    env.update(env_overrides or {})
     workdirs = sorted({str(workdir), os.path.realpath(workdir)}, key=len, reverse=True)
     log_path = root / "kernel.log"
     shown = []
@@ -327,12 +333,32 @@ def run_notebook(kernel_name, cells, files=None, reference_shims=False):
     return {"cells": shown, "log": log_text[-4000:]}
 
 
-if __name__ == "__main__":
-    # One case per process (see conftest.py): the request arrives as JSON on stdin and the
-    # transcript leaves as JSON on stdout.
-    import json
-    import sys
+def run_in_its_own_process(kernel, cells, files=None, reference_shims=False, env_overrides=None, deadline=300):
+    """run_notebook in a process of its own, killed with its kernel after `deadline` seconds:
+    a notebook that hangs a kernel or its client fails alone."""
+    request = {"kernel": kernel, "cells": list(cells), "files": files or {}, "reference_shims": reference_shims,
+               "env_overrides": env_overrides or {}}
+    runner = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        transcript, _ = runner.communicate(json.dumps(request), timeout=deadline)
+    except subprocess.TimeoutExpired:
+        # The kernel leads its own process group: take every descendant down with the runner.
+        for process in psutil.Process(runner.pid).children(recursive=True) + [psutil.Process(runner.pid)]:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+        runner.communicate()
+        return {"cells": [], "log": f"the notebook did not finish in {deadline} s under {kernel}; killed"}
+    if runner.returncode != 0:
+        return {"cells": [], "log": f"the runner failed with exit status {runner.returncode} under {kernel}"}
+    return json.loads(transcript)
 
+
+if __name__ == "__main__":
+    # One notebook per process: the request arrives as JSON on stdin and the transcript
+    # leaves as JSON on stdout.
     request = json.load(sys.stdin)
-    json.dump(run_notebook(request["kernel"], request["cells"], request["files"], request["reference_shims"]),
+    json.dump(run_notebook(request["kernel"], request["cells"], request["files"], request["reference_shims"],
+                           request["env_overrides"]),
               sys.stdout)
