@@ -168,14 +168,23 @@ namespace xlazy
                                            PyObject* keyword_names)
     {
         auto* owner = static_cast<library_imports*>(PyCapsule_GetContext(self));
+        // Deciding imports modules too (the C API's own imports come back through here, with
+        // the same frame still at its import statement): those go straight to Python's import.
+        thread_local bool deciding = false;
         // What IMPORT_NAME passes: name, globals, locals, fromlist, level. A module's top level
         // runs with its globals as locals; functions and class bodies do not.
-        if (owner != nullptr && keyword_names == nullptr && count == 5 && arguments[1] == arguments[2] && PyDict_CheckExact(arguments[1]) &&
+        if (owner != nullptr && !deciding && keyword_names == nullptr && count == 5 && arguments[1] == arguments[2] && PyDict_CheckExact(arguments[1]) &&
             arguments[1] != owner->m_user_ns.ptr() && PyLong_Check(arguments[4]))
         {
             const int level = static_cast<int>(PyLong_AsLong(arguments[4]));
+            struct deciding_now
+            {
+                deciding_now() { deciding = true; }
+                ~deciding_now() { deciding = false; }
+            };
             try
             {
+                deciding_now guard;
                 if (PyObject* bound = owner->deferred_import(arguments[0], arguments[1], arguments[3], level))
                 {
                     return bound;
@@ -268,7 +277,7 @@ namespace xlazy
             return nullptr;
         }
 
-        py::dict loaded = py::module_::import("sys").attr("modules");
+        py::dict loaded = py::reinterpret_borrow<py::dict>(PyImport_GetModuleDict());
         if (submodules.empty())
         {
             if (loaded.contains(module))
