@@ -1,9 +1,11 @@
 #include "magics.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
 
+#include "deep_savings.hpp"
 #include "engine/placeholder.hpp"
 
 namespace py = pybind11;
@@ -15,6 +17,10 @@ namespace xlazy
     {
         return "Usage:\n"
                "  %lazy status [--json]       what is deferred, resolved, eager, and why\n"
+               "  %lazy status --deep [--json]\n"
+               "                              imports inside libraries deferred (all mode,\n"
+               "                              __lazy_modules__): which ran, and what never\n"
+               "                              running saved, measured in a fresh interpreter\n"
                "  %lazy resolve NAME [NAME...] import pending names now\n"
                "  %lazy resolve --all         import everything still pending\n"
                "  %lazy mode [off|cell|all]   show or change the lazy mode for later cells\n"
@@ -109,12 +115,10 @@ namespace xlazy
             return text;
         }
 
-        struct status_row
-        {
-            std::string statement, name, module, state, declared, resolved_by, time_ms, loaded;
-        };
+        const std::vector<std::string> status_headers = {"statement", "name", "module", "state", "declared",
+                                                          "resolved by", "ms", "loaded"};
 
-        status_row row_for(const deferred_import& entry)
+        std::vector<std::string> row_for(const deferred_import& entry)
         {
             const bool resolved = entry.state == import_state::resolved;
             return {entry.statement,
@@ -146,17 +150,13 @@ namespace xlazy
             return text.str();
         }
 
-        std::string as_text(const std::vector<status_row>& rows, const std::string& footer)
+        using table_rows = std::vector<std::vector<std::string>>;
+
+        std::string as_text(const std::vector<std::string>& headers, const table_rows& rows, const std::string& footer)
         {
-            const char* headers[] = {"statement", "name", "module", "state", "declared", "resolved by", "ms", "loaded"};
-            std::vector<std::vector<std::string>> table;
-            table.push_back(std::vector<std::string>(std::begin(headers), std::end(headers)));
-            for (const auto& row : rows)
-            {
-                table.push_back({row.statement, row.name, row.module, row.state, row.declared, row.resolved_by,
-                                 row.time_ms, row.loaded});
-            }
-            std::vector<std::size_t> widths(table[0].size(), 0);
+            table_rows table{headers};
+            table.insert(table.end(), rows.begin(), rows.end());
+            std::vector<std::size_t> widths(headers.size(), 0);
             for (const auto& line : table)
             {
                 for (std::size_t i = 0; i < line.size(); ++i)
@@ -178,18 +178,21 @@ namespace xlazy
             return text.str();
         }
 
-        std::string as_html(const std::vector<status_row>& rows, const std::string& footer)
+        std::string as_html(const std::vector<std::string>& headers, const table_rows& rows, const std::string& footer)
         {
             std::ostringstream html;
-            html << "<table class=\"xlazy-status\"><thead><tr><th>statement</th><th>name</th><th>module</th>"
-                    "<th>state</th><th>declared</th><th>resolved by</th><th>ms</th><th>loaded</th></tr></thead><tbody>";
+            html << "<table class=\"xlazy-status\"><thead><tr>";
+            for (const auto& header : headers)
+            {
+                html << "<th>" << html_escape(header) << "</th>";
+            }
+            html << "</tr></thead><tbody>";
             for (const auto& row : rows)
             {
                 html << "<tr>";
-                for (const std::string* cell : {&row.statement, &row.name, &row.module, &row.state, &row.declared,
-                                                &row.resolved_by, &row.time_ms, &row.loaded})
+                for (const auto& cell : row)
                 {
-                    html << "<td>" << html_escape(*cell) << "</td>";
+                    html << "<td>" << html_escape(cell) << "</td>";
                 }
                 html << "</tr>";
             }
@@ -237,7 +240,7 @@ namespace xlazy
             }
             return py::dict("mode"_a = to_string(m_engine.policy().mode()), "imports"_a = records);
         }
-        std::vector<status_row> rows;
+        table_rows rows;
         for (const auto* entry : entries)
         {
             rows.push_back(row_for(*entry));
@@ -249,7 +252,91 @@ namespace xlazy
         }
         else
         {
-            show(as_text(rows, footer), as_html(rows, footer));
+            show(as_text(status_headers, rows, footer), as_html(status_headers, rows, footer));
+        }
+        return py::none();
+    }
+
+    py::object lazy_magics::deep_status(bool as_json)
+    {
+        // Costliest first: what ran by its own time, then what never ran by what it saved.
+        std::vector<library_import> deferred = m_engine.library().deferred();
+        std::vector<std::string> importers;
+        std::vector<std::string> never_ran;
+        for (const auto& entry : deferred)
+        {
+            if (!entry.ran)
+            {
+                never_ran.push_back(entry.module);
+                if (std::find(importers.begin(), importers.end(), entry.importer) == importers.end())
+                {
+                    importers.push_back(entry.importer);
+                }
+            }
+        }
+        const savings saved = measure_savings(importers, never_ran);
+        auto saved_ms = [&saved](const library_import& entry)
+        {
+            auto found = saved.module_ms.find(entry.module);
+            return found == saved.module_ms.end() ? 0.0 : found->second;
+        };
+        std::stable_sort(deferred.begin(), deferred.end(),
+                         [&](const library_import& left, const library_import& right)
+                         {
+                             if (left.ran != right.ran)
+                             {
+                                 return left.ran;
+                             }
+                             return left.ran ? left.run_ms > right.run_ms : saved_ms(left) > saved_ms(right);
+                         });
+        double ran_ms = 0;
+        for (const auto& entry : deferred)
+        {
+            ran_ms += entry.ran ? entry.run_ms : 0;
+        }
+        std::ostringstream footer;
+        footer << deferred.size() << " imports inside libraries deferred: " << deferred.size() - never_ran.size()
+               << " ran (" << milliseconds(ran_ms) << " ms), " << never_ran.size() << " never ran";
+        if (saved.error.empty())
+        {
+            footer << " (saving " << milliseconds(saved.total_ms)
+                   << " ms, measured by importing their importers eagerly in a fresh interpreter)";
+        }
+        else
+        {
+            footer << " (the saving could not be measured: " << saved.error << ")";
+        }
+        footer << "; lazy mode: " << to_string(m_engine.policy().mode());
+
+        if (as_json)
+        {
+            py::list records;
+            for (const auto& entry : deferred)
+            {
+                records.append(py::dict("module"_a = entry.module, "imported_by"_a = entry.importer,
+                                        "cell"_a = entry.cell, "ran"_a = entry.ran,
+                                        "ran_in_cell"_a = entry.ran ? py::object(py::int_(entry.ran_in_cell)) : py::none(),
+                                        "run_ms"_a = entry.ran ? py::object(py::float_(entry.run_ms)) : py::none(),
+                                        "saved_ms"_a = entry.ran ? py::object(py::none()) : py::object(py::float_(saved_ms(entry)))));
+            }
+            return py::dict("mode"_a = to_string(m_engine.policy().mode()), "library_imports"_a = records,
+                            "saved_ms"_a = saved.error.empty() ? py::object(py::float_(saved.total_ms)) : py::none());
+        }
+        const std::vector<std::string> headers = {"module", "imported by", "during", "state", "ms"};
+        table_rows rows;
+        for (const auto& entry : deferred)
+        {
+            rows.push_back({entry.module, entry.importer, "cell [" + std::to_string(entry.cell) + "]",
+                            entry.ran ? "ran in cell [" + std::to_string(entry.ran_in_cell) + "]" : "never ran",
+                            milliseconds(entry.ran ? entry.run_ms : saved_ms(entry)) + (entry.ran ? "" : " saved")});
+        }
+        if (rows.empty())
+        {
+            show("No import inside a library was deferred.\n" + footer.str(), "");
+        }
+        else
+        {
+            show(as_text(headers, rows, footer.str()), as_html(headers, rows, footer.str()));
         }
         return py::none();
     }
@@ -346,11 +433,13 @@ namespace xlazy
         const std::vector<std::string> rest(words.begin() + 1, words.end());
         if (command == "status")
         {
-            if (rest.size() > 1 || (rest.size() == 1 && rest[0] != "--json"))
+            const bool as_json = std::count(rest.begin(), rest.end(), "--json") > 0;
+            const bool deep = std::count(rest.begin(), rest.end(), "--deep") > 0;
+            if (rest.size() != static_cast<std::size_t>(as_json) + static_cast<std::size_t>(deep))
             {
-                usage_error("%lazy status takes only --json");
+                usage_error("%lazy status takes only --deep and --json");
             }
-            return status(!rest.empty());
+            return deep ? deep_status(as_json) : status(as_json);
         }
         if (command == "resolve")
         {

@@ -27,6 +27,7 @@ namespace xlazy
 
     private:
         pybind11::object status(bool as_json);
+        pybind11::object deep_status(bool as_json);
         void resolve(const std::vector<std::string>& names);
         void mode(const std::vector<std::string>& arguments);
         void exclude(const std::vector<std::string>& modules);

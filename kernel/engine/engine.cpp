@@ -15,7 +15,8 @@ namespace xlazy
     lazy_engine::lazy_engine(py::dict user_ns, lazy_mode mode, const std::vector<std::string>& exclusions)
         : m_user_ns(user_ns), m_policy(mode, exclusions), m_registry(user_ns),
           m_modules([this](const std::string& module) { module_first_used(module); },
-                    [this](const std::string& module, double milliseconds) { module_executed(module, milliseconds); })
+                    [this](const std::string& module, double milliseconds) { module_executed(module, milliseconds); }),
+          m_library(m_policy, m_modules, user_ns, [this] { return m_registry.current_cell; })
     {
         py::module_ builtins = py::module_::import("builtins");
         builtins.attr("__xlazy_defer__") = py::cpp_function([this](int plan_id) { bind_deferred(plan_id); });
@@ -205,87 +206,20 @@ namespace xlazy
         return module;
     }
 
-    std::optional<std::vector<lazy_engine::chain_link>> lazy_engine::locate(const std::string& module) const
+    std::optional<py::object> lazy_engine::stand_in_for(const import_binding& binding,
+                                                        const std::vector<lazy_modules::chain_link>& chain)
     {
-        // The cheap half of an import: find each module's spec without running any package
-        // code, so a missing module fails at its import line. Submodules are looked up in
-        // their parent's search path (the live __path__ once the parent is imported); a
-        // package that builds its path only when it runs is not located here.
-        py::dict modules = py::module_::import("sys").attr("modules");
-        py::object find_top_level = py::module_::import("importlib.util").attr("find_spec");
-        py::object find_in_path = py::module_::import("importlib.machinery").attr("PathFinder").attr("find_spec");
-        std::vector<chain_link> chain;
-        py::object search_path = py::none(); // of the parent package; none for a top-level name
-        for (std::size_t dot = module.find('.');; dot = module.find('.', dot + 1))
+        std::optional<std::vector<py::object>> objects = m_modules.pending_chain(chain, false);
+        if (!objects)
         {
-            chain_link link;
-            link.name = module.substr(0, dot);
-            if (modules.contains(link.name))
-            {
-                link.loaded = modules[py::str(link.name)];
-                search_path = py::getattr(link.loaded, "__path__", py::none());
-            }
-            else
-            {
-                link.spec = m_modules.spec_of(link.name);
-                if (!link.spec)
-                {
-                    link.spec = chain.empty() ? find_top_level(link.name) : find_in_path(link.name, py::list(search_path));
-                }
-                if (link.spec.is_none())
-                {
-                    return std::nullopt;
-                }
-                search_path = link.spec.attr("submodule_search_locations");
-            }
-            chain.push_back(std::move(link));
-            if (dot == std::string::npos)
-            {
-                return chain;
-            }
-            if (search_path.is_none())
-            {
-                return std::nullopt; // the parent is a plain module, not a package
-            }
-        }
-    }
-
-    std::optional<py::object> lazy_engine::stand_in_for(const import_binding& binding, const std::vector<chain_link>& chain)
-    {
-        // Every module of the chain not yet imported gets its pending module, so that it runs
-        // from the spec found here whoever imports it first.
-        std::vector<py::object> objects;
-        for (std::size_t i = 0; i < chain.size(); ++i)
-        {
-            if (chain[i].loaded)
-            {
-                objects.push_back(chain[i].loaded);
-                continue;
-            }
-            std::optional<py::object> pending = m_modules.pending_module(chain[i].name, chain[i].spec);
-            if (!pending)
-            {
-                return std::nullopt;
-            }
-            if (i > 0 && chain[i - 1].loaded)
-            {
-                // An imported package carries the submodules imported through it, as the
-                // import system would set them; this one runs when first touched.
-                const std::string attribute = chain[i].name.substr(chain[i - 1].name.size() + 1);
-                py::dict parent = chain[i - 1].loaded.attr("__dict__");
-                if (!parent.contains(attribute))
-                {
-                    parent[py::str(attribute)] = *pending;
-                }
-            }
-            objects.push_back(*pending);
+            return std::nullopt;
         }
         if (binding.from_import)
         {
             return py::none(); // a placeholder, made once the entry exists
         }
         const bool aliased = binding.statement.find(" as ") != std::string::npos;
-        return aliased ? objects.back() : objects.front();
+        return aliased ? objects->back() : objects->front();
     }
 
     deferred_import lazy_engine::new_entry(const import_plan& plan, const import_binding& binding) const
@@ -323,7 +257,7 @@ namespace xlazy
                 bind_now(plan, binding, *binding.eager_reason);
                 continue;
             }
-            std::optional<std::vector<chain_link>> chain = locate(binding.module);
+            std::optional<std::vector<lazy_modules::chain_link>> chain = m_modules.locate(binding.module);
             if (!chain)
             {
                 // Either Python's own ModuleNotFoundError, raised at this line, or a module
@@ -539,6 +473,7 @@ namespace xlazy
     void lazy_engine::module_first_used(const std::string& module)
     {
         resolve_ids(pending_ids_under(module, true), m_registry.use_trigger());
+        m_library.first_used(module);
     }
 
     void lazy_engine::module_executed(const std::string& module, double milliseconds)
@@ -546,6 +481,7 @@ namespace xlazy
         // Whoever imported it (a cell, a library, another deferred import), the statements
         // that import exactly this module are done, and the package now carries what was
         // imported through it, as it would had each import run at its line.
+        m_library.executed(module, milliseconds);
         try
         {
             const std::string trigger = m_resolving_for.empty()

@@ -18,6 +18,7 @@
 
 #include "deferral.hpp"
 #include "lazy_module.hpp"
+#include "library_imports.hpp"
 #include "reach.hpp"
 #include "registry.hpp"
 
@@ -62,6 +63,8 @@ namespace xlazy
         void report_faults_to(std::function<void(const std::string&)> report);
 
         registry& imports() { return m_registry; }
+        // What libraries' own imports deferred (`all` mode, `__lazy_modules__`).
+        const library_imports& library() const { return m_library; }
         deferral_policy& policy() { return m_policy; }
 
         // Runs `body` with the placeholders' own resolutions attributed to `trigger`.
@@ -78,20 +81,12 @@ namespace xlazy
         }
 
     private:
-        // One module of a dotted name, as found at the import line.
-        struct chain_link
-        {
-            std::string name;
-            pybind11::object loaded; // the module, when already imported
-            pybind11::object spec;   // otherwise, where it will be loaded from
-        };
-
         pybind11::object rewrite_cell(pybind11::object module);
         void bind_deferred(int plan_id);
         void prepare(const pybind11::tuple& evaluated, const pybind11::tuple& in_bodies);
         std::vector<int> ids_to_prepare(const std::set<std::string>& evaluated, const std::set<std::string>& in_bodies);
-        std::optional<std::vector<chain_link>> locate(const std::string& module) const;
-        std::optional<pybind11::object> stand_in_for(const import_binding& binding, const std::vector<chain_link>& chain);
+        std::optional<pybind11::object> stand_in_for(const import_binding& binding,
+                                                     const std::vector<lazy_modules::chain_link>& chain);
         deferred_import new_entry(const import_plan& plan, const import_binding& binding) const;
         void bind_now(const import_plan& plan, const import_binding& binding, const std::string& reason);
 
@@ -111,6 +106,7 @@ namespace xlazy
         registry m_registry;
         reach m_reach;
         lazy_modules m_modules;
+        library_imports m_library;
         std::vector<import_plan> m_plans;
         bool m_eager_cell = false;
         std::string m_resolving_for; // the trigger of the resolve running now, if any

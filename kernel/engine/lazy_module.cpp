@@ -404,3 +404,80 @@ namespace xlazy
         m_executed(name, milliseconds);
     }
 }
+
+namespace xlazy
+{
+    std::optional<std::vector<lazy_modules::chain_link>> lazy_modules::locate(const std::string& dotted) const
+    {
+        // Submodules are looked up in their parent's search path (the live __path__ once the
+        // parent is imported), so a missing module fails at its import line; a package that
+        // builds its path only when it runs is not located here.
+        py::dict modules = py::module_::import("sys").attr("modules");
+        py::object find_top_level = py::module_::import("importlib.util").attr("find_spec");
+        py::object find_in_path = py::module_::import("importlib.machinery").attr("PathFinder").attr("find_spec");
+        std::vector<chain_link> chain;
+        py::object search_path = py::none(); // of the parent package; none for a top-level name
+        for (std::size_t dot = dotted.find('.');; dot = dotted.find('.', dot + 1))
+        {
+            chain_link link;
+            link.name = dotted.substr(0, dot);
+            if (modules.contains(link.name))
+            {
+                link.loaded = modules[py::str(link.name)];
+                search_path = py::getattr(link.loaded, "__path__", py::none());
+            }
+            else
+            {
+                link.spec = spec_of(link.name);
+                if (!link.spec)
+                {
+                    link.spec = chain.empty() ? find_top_level(link.name) : find_in_path(link.name, py::list(search_path));
+                }
+                if (link.spec.is_none())
+                {
+                    return std::nullopt;
+                }
+                search_path = link.spec.attr("submodule_search_locations");
+            }
+            chain.push_back(std::move(link));
+            if (dot == std::string::npos)
+            {
+                return chain;
+            }
+            if (search_path.is_none())
+            {
+                return std::nullopt; // the parent is a plain module, not a package
+            }
+        }
+    }
+
+    std::optional<std::vector<py::object>> lazy_modules::pending_chain(const std::vector<chain_link>& chain,
+                                                                       bool carry_in_pending_parents)
+    {
+        std::vector<py::object> objects;
+        for (std::size_t i = 0; i < chain.size(); ++i)
+        {
+            if (chain[i].loaded)
+            {
+                objects.push_back(chain[i].loaded);
+                continue;
+            }
+            std::optional<py::object> pending = pending_module(chain[i].name, chain[i].spec);
+            if (!pending)
+            {
+                return std::nullopt;
+            }
+            if (i > 0 && (chain[i - 1].loaded || carry_in_pending_parents))
+            {
+                const std::string attribute = chain[i].name.substr(chain[i - 1].name.size() + 1);
+                py::dict parent = objects.back().attr("__dict__");
+                if (!parent.contains(attribute))
+                {
+                    parent[py::str(attribute)] = *pending;
+                }
+            }
+            objects.push_back(*pending);
+        }
+        return objects;
+    }
+}

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "pybind11/pybind11.h"
 
@@ -38,6 +39,23 @@ namespace xlazy
 
         // The spec a pending module was created from; null when `name` has none pending.
         pybind11::object spec_of(const std::string& name) const;
+
+        // One module of a dotted name, as found at the import line.
+        struct chain_link
+        {
+            std::string name;
+            pybind11::object loaded; // the module, when already imported
+            pybind11::object spec;   // otherwise, where it will be loaded from
+        };
+        // The cheap half of an import: each module of `dotted` found without running any
+        // package code. nullopt when a module is missing, or only its package can find it.
+        std::optional<std::vector<chain_link>> locate(const std::string& dotted) const;
+        // The object of each link an import of the chain binds: loaded modules as they are,
+        // the others pending, each carried as an attribute by a loaded parent (and by a
+        // pending one too with `carry_in_pending_parents`), as the import system would set
+        // it. nullopt when one of them cannot be created without running it.
+        std::optional<std::vector<pybind11::object>> pending_chain(const std::vector<chain_link>& chain,
+                                                                   bool carry_in_pending_parents);
 
     private:
         enum class state

@@ -142,14 +142,14 @@ class Kernel:
             self.manager.shutdown_kernel(now=False)
 
 
-def kernel_with_probes(directory, probes, env=None):
+def kernel_with_probes(directory, probes, extra_arguments=(), env=None):
     """A kernel whose PYTHONPATH is `directory`, holding `probes` ({relative path: source}):
     small modules nobody has imported yet. The directory is the kernel's `probe_dir`."""
     for relative, source in probes.items():
         path = directory / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
-    running = Kernel(env={"PYTHONPATH": str(directory), **(env or {})})
+    running = Kernel(extra_arguments, env={"PYTHONPATH": str(directory), **(env or {})})
     running.probe_dir = directory
     return running
 

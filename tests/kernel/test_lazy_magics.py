@@ -28,7 +28,8 @@ def test_help_lists_every_command(lazy):
     "line, complaint",
     [
         ("%lazy frobnicate", "unknown %lazy command 'frobnicate'"),
-        ("%lazy status --yaml", "%lazy status takes only --json"),
+        ("%lazy status --yaml", "%lazy status takes only --deep and --json"),
+        ("%lazy status --deep --deep", "%lazy status takes only --deep and --json"),
         ("%lazy mode sometimes", "unknown lazy mode 'sometimes'"),
         ("%lazy resolve", "%lazy resolve needs names, or --all"),
         ("%lazy include", "%lazy include needs module names"),

@@ -1,0 +1,399 @@
+#include "library_imports.hpp"
+
+#include "opcode.h"
+
+namespace py = pybind11;
+
+namespace xlazy
+{
+    namespace
+    {
+        // Python 3.11's exception table: entries of varint-coded (start, length, target,
+        // depth) in code units, covering every instruction inside `try` and `with`.
+        bool inside_try_or_with(PyCodeObject* code, int byte_offset)
+        {
+            const auto* table = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(code->co_exceptiontable));
+            const Py_ssize_t size = PyBytes_GET_SIZE(code->co_exceptiontable);
+            Py_ssize_t at = 0;
+            auto varint = [&]() -> long
+            {
+                unsigned char byte = table[at++];
+                long value = byte & 63;
+                while ((byte & 64) != 0 && at < size)
+                {
+                    byte = table[at++];
+                    value = (value << 6) | (byte & 63);
+                }
+                return value;
+            };
+            while (at < size)
+            {
+                const long start = varint() * 2;
+                const long length = at < size ? varint() * 2 : 0;
+                if (at < size)
+                {
+                    varint(); // target
+                }
+                if (at < size)
+                {
+                    varint(); // depth and lasti
+                }
+                if (start <= byte_offset && byte_offset < start + length)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        // True when the frame running now is executing an `import` statement of its own, not
+        // calling something (C code's PyImport_Import) that reached `__import__`.
+        bool at_import_statement(PyFrameObject* frame, PyCodeObject* code)
+        {
+            const int offset = PyFrame_GetLasti(frame);
+            py::object bytecode = py::reinterpret_steal<py::object>(PyCode_GetCode(code));
+            if (offset < 0 || !bytecode || offset >= PyBytes_GET_SIZE(bytecode.ptr()))
+            {
+                PyErr_Clear();
+                return false;
+            }
+            const auto opcode = static_cast<unsigned char>(PyBytes_AS_STRING(bytecode.ptr())[offset]);
+            return opcode == IMPORT_NAME && !inside_try_or_with(code, offset);
+        }
+
+        std::string top_level(const std::string& module)
+        {
+            return module.substr(0, module.find('.'));
+        }
+
+        // `from ..x import y` in `a.b.c` imports `a.x`; empty when it cannot be resolved.
+        std::string absolute_name(const std::string& name, int level, PyObject* globals)
+        {
+            PyObject* package = PyDict_GetItemString(globals, "__package__");
+            if (package == nullptr || !PyUnicode_Check(package))
+            {
+                return {};
+            }
+            std::string base = PyUnicode_AsUTF8(package);
+            for (int up = 1; up < level; ++up)
+            {
+                const std::size_t dot = base.rfind('.');
+                if (dot == std::string::npos)
+                {
+                    return {};
+                }
+                base.resize(dot);
+            }
+            if (base.empty())
+            {
+                return {};
+            }
+            return name.empty() ? base : base + "." + name;
+        }
+
+        bool listed_in_lazy_modules(PyObject* globals, const std::string& module)
+        {
+            PyObject* listed = PyDict_GetItemString(globals, "__lazy_modules__");
+            if (listed == nullptr)
+            {
+                return false;
+            }
+            py::str name(module);
+            const int contains = PySequence_Contains(listed, name.ptr());
+            if (contains < 0)
+            {
+                PyErr_Clear();
+                return false;
+            }
+            return contains == 1;
+        }
+
+        bool as_string(PyObject* object, std::string& text)
+        {
+            if (!PyUnicode_Check(object))
+            {
+                return false;
+            }
+            const char* utf8 = PyUnicode_AsUTF8(object);
+            if (utf8 == nullptr)
+            {
+                PyErr_Clear();
+                return false;
+            }
+            text = utf8;
+            return true;
+        }
+
+        PyMethodDef import_hook_definition = {"__import__", nullptr, METH_FASTCALL | METH_KEYWORDS,
+                                              "Python's __import__, deferring library imports for xlazy."};
+    }
+
+    library_imports::library_imports(const deferral_policy& policy, lazy_modules& modules, py::dict user_ns,
+                                     std::function<int()> current_cell)
+        : m_policy(policy), m_modules(modules), m_user_ns(user_ns), m_current_cell(std::move(current_cell))
+    {
+        py::module_ builtins = py::module_::import("builtins");
+        m_original_import = builtins.attr("__import__");
+        // The C API directly: IMPORT_NAME calls __import__ for every import statement Python
+        // runs, and a vectorcall C function adds next to nothing to those it passes on.
+        import_hook_definition.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&import_hook));
+        m_self = py::capsule(this);
+        PyCapsule_SetContext(m_self.ptr(), this);
+        m_hook = py::reinterpret_steal<py::object>(PyCFunction_New(&import_hook_definition, m_self.ptr()));
+        if (!m_hook)
+        {
+            throw py::error_already_set();
+        }
+        builtins.attr("__import__") = m_hook;
+    }
+
+    library_imports::~library_imports()
+    {
+        PyCapsule_SetContext(m_self.ptr(), nullptr);
+        try
+        {
+            py::module_ builtins = py::module_::import("builtins");
+            if (py::object(builtins.attr("__import__")).is(m_hook))
+            {
+                builtins.attr("__import__") = m_original_import;
+            }
+        }
+        catch (py::error_already_set& error)
+        {
+            error.discard_as_unraisable("xlazy: restoring __import__");
+        }
+    }
+
+    PyObject* library_imports::import_hook(PyObject* self, PyObject* const* arguments, Py_ssize_t count,
+                                           PyObject* keyword_names)
+    {
+        auto* owner = static_cast<library_imports*>(PyCapsule_GetContext(self));
+        // Deciding imports modules too (the C API's own imports come back through here, with
+        // the same frame still at its import statement): those go straight to Python's import.
+        thread_local bool deciding = false;
+        // What IMPORT_NAME passes: name, globals, locals, fromlist, level. A module's top level
+        // runs with its globals as locals; functions and class bodies do not.
+        if (owner != nullptr && !deciding && keyword_names == nullptr && count == 5 && arguments[1] == arguments[2] && PyDict_CheckExact(arguments[1]) &&
+            arguments[1] != owner->m_user_ns.ptr() && PyLong_Check(arguments[4]))
+        {
+            const int level = static_cast<int>(PyLong_AsLong(arguments[4]));
+            struct deciding_now
+            {
+                deciding_now() { deciding = true; }
+                ~deciding_now() { deciding = false; }
+            };
+            try
+            {
+                deciding_now guard;
+                if (PyObject* bound = owner->deferred_import(arguments[0], arguments[1], arguments[3], level))
+                {
+                    return bound;
+                }
+            }
+            catch (py::error_already_set&)
+            {
+                // Whatever failed here fails again, where it belongs, in Python's own import.
+            }
+            catch (const std::exception&)
+            {
+            }
+            PyErr_Clear();
+            return PyImport_ImportModuleLevelObject(arguments[0], arguments[1], arguments[2], arguments[3], level);
+        }
+        // Any other call (keywords, fewer arguments), or a hook someone kept after the
+        // engine went: Python's own __import__.
+        PyObject* original = owner != nullptr ? owner->m_original_import.ptr()
+                                              : PyDict_GetItemString(PyImport_GetModuleDict(), "importlib._bootstrap");
+        if (owner == nullptr && original != nullptr)
+        {
+            original = PyObject_GetAttrString(original, "__import__"); // the same import, in Python
+            PyObject* result = original ? PyObject_Vectorcall(original, arguments, static_cast<std::size_t>(count),
+                                                              keyword_names)
+                                        : nullptr;
+            Py_XDECREF(original);
+            return result;
+        }
+        if (original == nullptr)
+        {
+            PyErr_SetString(PyExc_ImportError, "xlazy: no import function left");
+            return nullptr;
+        }
+        return PyObject_Vectorcall(original, arguments, static_cast<std::size_t>(count), keyword_names);
+    }
+
+    PyObject* library_imports::deferred_import(PyObject* name, PyObject* globals, PyObject* fromlist, int level)
+    {
+        const bool opted_in = PyDict_GetItemString(globals, "__lazy_modules__") != nullptr;
+        if ((m_policy.mode() != lazy_mode::all && !opted_in) || level < 0)
+        {
+            return nullptr;
+        }
+        PyFrameObject* frame = PyEval_GetFrame(); // borrowed
+        if (frame == nullptr)
+        {
+            return nullptr;
+        }
+        py::object code = py::reinterpret_steal<py::object>(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)));
+        PyObject* frame_globals = PyEval_GetGlobals();
+        if (frame_globals != globals || !at_import_statement(frame, reinterpret_cast<PyCodeObject*>(code.ptr())))
+        {
+            return nullptr;
+        }
+        std::string importer;
+        std::string written;
+        PyObject* importer_name = PyDict_GetItemString(globals, "__name__");
+        if (importer_name == nullptr || !as_string(importer_name, importer) || importer == "__main__" ||
+            !as_string(name, written))
+        {
+            return nullptr;
+        }
+        const std::string module = level == 0 ? written : absolute_name(written, level, globals);
+        if (module.empty())
+        {
+            return nullptr;
+        }
+
+        std::vector<std::string> submodules;
+        if (fromlist != Py_None)
+        {
+            py::object items = py::reinterpret_steal<py::object>(PySequence_Fast(fromlist, "fromlist"));
+            if (!items)
+            {
+                PyErr_Clear();
+                return nullptr;
+            }
+            for (py::handle item : items)
+            {
+                std::string text;
+                if (!as_string(item.ptr(), text) || text == "*")
+                {
+                    return nullptr;
+                }
+                submodules.push_back(module + "." + text);
+            }
+        }
+        if (!may_defer(importer, module, submodules.empty() ? std::vector<std::string>{module} : submodules, globals))
+        {
+            return nullptr;
+        }
+
+        py::dict loaded = py::reinterpret_borrow<py::dict>(PyImport_GetModuleDict());
+        if (submodules.empty())
+        {
+            if (loaded.contains(module))
+            {
+                return nullptr;
+            }
+            auto chain = m_modules.locate(module);
+            auto objects = chain ? m_modules.pending_chain(*chain, true) : std::nullopt;
+            if (!objects)
+            {
+                return nullptr;
+            }
+            record(module, importer);
+            return objects->front().release().ptr(); // `import a.b` binds `a`
+        }
+
+        // `from package import x, y`: deferred only when every name is a submodule not
+        // imported yet; the package itself may be imported or pending.
+        std::vector<std::vector<lazy_modules::chain_link>> chains;
+        for (const auto& submodule : submodules)
+        {
+            const std::string attribute = submodule.substr(module.size() + 1);
+            if (loaded.contains(submodule) ||
+                (loaded.contains(module) && py::hasattr(loaded[py::str(module)], attribute.c_str())))
+            {
+                return nullptr;
+            }
+            auto chain = m_modules.locate(submodule);
+            if (!chain)
+            {
+                return nullptr;
+            }
+            chains.push_back(std::move(*chain));
+        }
+        py::object package;
+        for (std::size_t i = 0; i < chains.size(); ++i)
+        {
+            auto objects = m_modules.pending_chain(chains[i], true);
+            if (!objects)
+            {
+                return nullptr;
+            }
+            package = (*objects)[objects->size() - 2];
+            record(submodules[i], importer);
+        }
+        return package.release().ptr();
+    }
+
+    bool library_imports::may_defer(const std::string& importer, const std::string& statement_module,
+                                    const std::vector<std::string>& modules, PyObject* globals) const
+    {
+        if (m_policy.exclusion_reason(importer))
+        {
+            return false;
+        }
+        // PEP 810 lists the module a statement names; submodules listed by their full names count too.
+        bool every_module_listed = true;
+        for (const auto& module : modules)
+        {
+            if (m_policy.exclusion_reason(module))
+            {
+                return false;
+            }
+            every_module_listed = every_module_listed && listed_in_lazy_modules(globals, module);
+        }
+        if (every_module_listed || listed_in_lazy_modules(globals, statement_module))
+        {
+            return true;
+        }
+        // `from a import b` imports `a.b`: the same top-level package either way.
+        return m_policy.mode() == lazy_mode::all && top_level(modules.front()) != top_level(importer);
+    }
+
+    void library_imports::record(const std::string& module, const std::string& importer)
+    {
+        for (const auto& known : m_deferred)
+        {
+            if (known.module == module)
+            {
+                return;
+            }
+        }
+        library_import deferred;
+        deferred.module = module;
+        deferred.importer = importer;
+        deferred.cell = m_current_cell();
+        m_deferred.push_back(std::move(deferred));
+    }
+
+    void library_imports::first_used(const std::string& module)
+    {
+        std::vector<std::string> statements;
+        for (const auto& deferred : m_deferred)
+        {
+            if (!deferred.ran && (deferred.module == module || deferred.module.rfind(module + ".", 0) == 0))
+            {
+                statements.push_back(deferred.module);
+            }
+        }
+        py::object import_module = py::module_::import("importlib").attr("import_module");
+        for (const auto& statement : statements)
+        {
+            import_module(statement);
+        }
+    }
+
+    void library_imports::executed(const std::string& module, double milliseconds)
+    {
+        for (auto& deferred : m_deferred)
+        {
+            if (deferred.module == module && !deferred.ran)
+            {
+                deferred.ran = true;
+                deferred.run_ms = milliseconds;
+                deferred.ran_in_cell = m_current_cell();
+            }
+        }
+    }
+}
