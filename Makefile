@@ -1,12 +1,16 @@
 # The two commands of the README, and the pieces they are made of.
 #   make demo   install what is missing, build, install the kernel, run the tour notebook
-#   make test   install what is missing, build, run every test suite
+#   make test   install what is missing, build, run every test suite, then the sanitizer
+#               build's tests and the fuzzers
 PYTHON := /usr/bin/python3
 BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
+SANITIZE_BUILD ?= $(BUILD)-asan
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: deps build install demo test bench clean
+.PHONY: deps build install demo test test-sanitizers fuzz bench clean
 
 deps:
 	.ci/install-deps
@@ -28,10 +32,25 @@ tests/e2e/node_modules: tests/e2e/package-lock.json
 
 test: build tests/e2e/node_modules
 	cd $(BUILD) && ctest --output-on-failure
+	$(MAKE) test-sanitizers fuzz
+
+# AddressSanitizer + UBSan build of the kernel and the engine, in a folder of its own:
+# runs the engine suite and part of the kernel suite (tests/CMakeLists.txt says which).
+test-sanitizers: deps
+	cmake -S . -B $(SANITIZE_BUILD) -DPython3_EXECUTABLE=$(PYTHON) -DXLAZY_SANITIZE=ON
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && ctest --output-on-failure
+
+# libFuzzer on what reads untrusted text, FUZZ_SECONDS per fuzzer (fuzz/CMakeLists.txt).
+fuzz: deps
+	cmake -S fuzz -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DPython3_EXECUTABLE=$(PYTHON) \
+	      -DXLAZY_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cd $(FUZZ_BUILD) && ctest --output-on-failure
 
 bench: build
 	JUPYTER_PATH=$(abspath $(BUILD))/share/jupyter $(PYTHON) tests/bench/startup.py
 	JUPYTER_PATH=$(abspath $(BUILD))/share/jupyter $(PYTHON) tests/bench/notebooks.py --plot $(BUILD)/bench-notebooks.png
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD)
