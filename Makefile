@@ -39,14 +39,14 @@ test: build tests/e2e/node_modules
 test-sanitizers: deps
 	cmake -S . -B $(SANITIZE_BUILD) -DPython3_EXECUTABLE=$(PYTHON) -DXLAZY_SANITIZE=ON
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
-	cd $(SANITIZE_BUILD) && ctest --output-on-failure
+	cd $(SANITIZE_BUILD) && ctest -j $(JOBS) --output-on-failure
 
 # libFuzzer on what reads untrusted text, FUZZ_SECONDS per fuzzer (fuzz/CMakeLists.txt).
 fuzz: deps
 	cmake -S fuzz -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DPython3_EXECUTABLE=$(PYTHON) \
 	      -DXLAZY_FUZZ_SECONDS=$(FUZZ_SECONDS)
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	cd $(FUZZ_BUILD) && ctest --output-on-failure
+	cd $(FUZZ_BUILD) && ctest -j $(JOBS) --output-on-failure
 
 bench: build
 	JUPYTER_PATH=$(abspath $(BUILD))/share/jupyter $(PYTHON) tests/bench/startup.py
