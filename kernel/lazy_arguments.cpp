@@ -40,8 +40,7 @@ namespace xlazy
                 {
                     if (++i == line.size())
                     {
-                        result.problem = "No escaped character";
-                        return result;
+                        return {{}, "No escaped character"};
                     }
                     if (line[i] != '"' && line[i] != '\\')
                     {
@@ -74,8 +73,7 @@ namespace xlazy
                 {
                     if (++i == line.size())
                     {
-                        result.problem = "No escaped character";
-                        return result;
+                        return {{}, "No escaped character"};
                     }
                     word += line[i];
                 }
@@ -87,8 +85,7 @@ namespace xlazy
         }
         if (quote != '\0')
         {
-            result.problem = "No closing quotation";
-            return result;
+            return {{}, "No closing quotation"};
         }
         if (in_word)
         {

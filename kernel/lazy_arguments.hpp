@@ -10,7 +10,8 @@ namespace xlazy
     struct lazy_arguments
     {
         std::vector<std::string> words;
-        // Why the line could not be split, in shlex's words; empty when it could.
+        // Why the line could not be split, in shlex's words (then there are no words);
+        // empty when it could.
         std::string problem;
     };
 
