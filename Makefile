@@ -32,14 +32,18 @@ tests/e2e/node_modules: tests/e2e/package-lock.json
 
 test: build tests/e2e/node_modules
 	cd $(BUILD) && ctest --output-on-failure
-	$(MAKE) test-sanitizers fuzz
+	$(MAKE) test-sanitizers SANITIZE_SUITES='$(CI_SANITIZE_SUITES)' fuzz
 
 # AddressSanitizer + UBSan build of the kernel and the engine, in a folder of its own:
 # runs the engine suite and part of the kernel suite (tests/CMakeLists.txt says which).
+# SANITIZE_SUITES=engine builds and runs the engine part only. `make test` does that for
+# now: the kernel's ASan build costs some 10 more CPU-minutes than the CI budget allows.
+SANITIZE_SUITES ?= engine|kernel
+CI_SANITIZE_SUITES ?= engine
 test-sanitizers: deps
 	cmake -S . -B $(SANITIZE_BUILD) -DPython3_EXECUTABLE=$(PYTHON) -DXLAZY_SANITIZE=ON
-	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
-	cd $(SANITIZE_BUILD) && ctest -j $(JOBS) --output-on-failure
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) $(if $(findstring kernel,$(SANITIZE_SUITES)),,--target engine_tests)
+	cd $(SANITIZE_BUILD) && ctest -j $(JOBS) --output-on-failure -R '^($(SANITIZE_SUITES))_sanitized$$'
 
 # libFuzzer on what reads untrusted text, FUZZ_SECONDS per fuzzer (fuzz/CMakeLists.txt).
 fuzz: deps
