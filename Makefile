@@ -1,13 +1,17 @@
 # The two commands of the README, and the pieces they are made of.
 #   make demo   install what is missing, build, install the kernel, run the tour notebook
-#   make test   install what is missing, build, run every test suite
+#   make test   install what is missing, build, run every test suite, then the sanitizer
+#               build's tests and the fuzzers
 #   make corpus the whole shipped-examples corpus (tests/compat/corpus), not only its CI subset
 PYTHON := /usr/bin/python3
 BUILD ?= build
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
+SANITIZE_BUILD ?= $(BUILD)-asan
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: deps build install demo test corpus bench clean
+.PHONY: deps build install demo test test-sanitizers fuzz corpus bench clean
 
 deps:
 	.ci/install-deps
@@ -29,6 +33,25 @@ tests/e2e/node_modules: tests/e2e/package-lock.json
 
 test: build tests/e2e/node_modules
 	cd $(BUILD) && ctest --output-on-failure
+	$(MAKE) test-sanitizers SANITIZE_SUITES='$(CI_SANITIZE_SUITES)' fuzz
+
+# AddressSanitizer + UBSan build of the kernel and the engine, in a folder of its own:
+# runs the engine suite and part of the kernel suite (tests/CMakeLists.txt says which).
+# SANITIZE_SUITES=engine builds and runs the engine part only. `make test` does that for
+# now: the kernel's ASan build costs some 10 more CPU-minutes than the CI budget allows.
+SANITIZE_SUITES ?= engine|kernel
+CI_SANITIZE_SUITES ?= engine
+test-sanitizers: deps
+	cmake -S . -B $(SANITIZE_BUILD) -DPython3_EXECUTABLE=$(PYTHON) -DXLAZY_SANITIZE=ON
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) $(if $(findstring kernel,$(SANITIZE_SUITES)),,--target engine_tests)
+	cd $(SANITIZE_BUILD) && ctest -j $(JOBS) --output-on-failure -R '^($(SANITIZE_SUITES))_sanitized$$'
+
+# libFuzzer on what reads untrusted text, FUZZ_SECONDS per fuzzer (fuzz/CMakeLists.txt).
+fuzz: deps
+	cmake -S fuzz -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DPython3_EXECUTABLE=$(PYTHON) \
+	      -DXLAZY_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cd $(FUZZ_BUILD) && ctest -j $(JOBS) --output-on-failure
 
 # Every example of the shipped-examples corpus (make test runs a fixed subset); the summary
 # table is written to $(BUILD)/corpus-summary.json.
@@ -41,4 +64,4 @@ bench: build
 	JUPYTER_PATH=$(abspath $(BUILD))/share/jupyter $(PYTHON) tests/bench/notebooks.py --plot $(BUILD)/bench-notebooks.png
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD)

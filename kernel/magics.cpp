@@ -7,6 +7,7 @@
 
 #include "deep_savings.hpp"
 #include "engine/placeholder.hpp"
+#include "lazy_arguments.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -216,16 +217,6 @@ namespace xlazy
                             "resolve_ms"_a = resolved ? py::object(py::float_(entry.resolve_ms)) : py::none(),
                             "modules_loaded"_a = loaded);
         }
-
-        std::vector<std::string> split_words(const std::string& line)
-        {
-            std::vector<std::string> words;
-            for (py::handle word : py::module_::import("shlex").attr("split")(line))
-            {
-                words.push_back(word.cast<std::string>());
-            }
-            return words;
-        }
     }
 
     py::object lazy_magics::status(bool as_json)
@@ -415,15 +406,12 @@ namespace xlazy
 
     py::object lazy_magics::run(const std::string& line)
     {
-        std::vector<std::string> words;
-        try
+        const lazy_arguments arguments = split_lazy_arguments(line);
+        if (!arguments.problem.empty())
         {
-            words = split_words(line);
+            usage_error("cannot read the arguments: " + arguments.problem);
         }
-        catch (py::error_already_set& error)
-        {
-            usage_error(std::string("cannot read the arguments: ") + py::str(error.value()).cast<std::string>());
-        }
+        const std::vector<std::string>& words = arguments.words;
         if (words.empty() || words[0] == "-h" || words[0] == "--help" || words[0] == "help")
         {
             py::print(usage(), "end"_a = "");

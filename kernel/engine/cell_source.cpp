@@ -1,7 +1,7 @@
 #include "cell_source.hpp"
 
 #include <algorithm>
-#include <map>
+#include <utility>
 
 #include "pybind11/pybind11.h"
 
@@ -51,8 +51,17 @@ namespace xlazy
         auto ends_logical_line = [&](int type)
         { return std::find(line_ends.begin(), line_ends.end(), type) != line_ends.end(); };
 
-        // row (1-based) -> (start column of `lazy`, start column of the keyword after it)
-        std::map<int, std::pair<int, int>> keywords;
+        // tokenize numbers rows by the '\n's of `source` (the readline it is given), which
+        // are not always the lines given: IPython also splits a cell at '\r', '\f', '\x1c',
+        // '\u2028' and the like, which may sit in a string or a comment.
+        std::vector<std::size_t> row_starts{0};
+        for (std::size_t at = source.find('\n'); at != std::string::npos; at = source.find('\n', at + 1))
+        {
+            row_starts.push_back(at + 1);
+        }
+        // Byte ranges of `source` to take off: `lazy` and the blanks before its keyword.
+        // Those are ASCII, so the tokenizer's columns (characters) are bytes here.
+        std::vector<std::pair<std::size_t, std::size_t>> cuts;
         py::list tokens;
         try
         {
@@ -73,30 +82,45 @@ namespace xlazy
             const int type = token[0].cast<int>();
             const std::string text = token[1].cast<std::string>();
             py::tuple start = token[2];
+            const int row = start[0].cast<int>();
             if (line_start && type == name_type && text == "lazy" && start[1].cast<int>() == 0 &&
-                i + 1 < py::len(tokens))
+                i + 1 < py::len(tokens) && row >= 1 && static_cast<std::size_t>(row) <= row_starts.size())
             {
                 py::tuple next = tokens[i + 1];
                 py::tuple next_start = next[2];
                 const std::string keyword = next[1].cast<std::string>();
                 if (next[0].cast<int>() == name_type && (keyword == "import" || keyword == "from") &&
-                    next_start[0].cast<int>() == start[0].cast<int>())
+                    next_start[0].cast<int>() == row)
                 {
-                    keywords[start[0].cast<int>()] = {start[1].cast<int>(), next_start[1].cast<int>()};
+                    const std::size_t begin = row_starts[static_cast<std::size_t>(row - 1)];
+                    cuts.emplace_back(begin, begin + next_start[1].cast<std::size_t>());
                 }
             }
             line_start = ends_logical_line(type);
         }
-        std::vector<std::string> result = lines;
-        for (const auto& [row, columns] : keywords)
+        // Each line keeps what no cut covers; a cut may run over a line break ('\f' is both
+        // a blank to the tokenizer and a line end to IPython).
+        std::vector<std::string> result;
+        std::size_t line_begin = 0;
+        auto cut = cuts.begin();
+        for (const auto& line : lines)
         {
-            // Rows count the lines of `source`, which are the lines given (each ends in a newline).
-            if (row >= 1 && static_cast<std::size_t>(row) <= result.size())
+            const std::size_t line_end = line_begin + line.size();
+            std::string kept;
+            std::size_t at = line_begin;
+            while (cut != cuts.end() && cut->first < line_end)
             {
-                std::string& line = result[static_cast<std::size_t>(row - 1)];
-                line.erase(static_cast<std::size_t>(columns.first),
-                           static_cast<std::size_t>(columns.second - columns.first));
+                kept.append(source, at, std::max(cut->first, at) - at);
+                at = std::min(cut->second, line_end);
+                if (cut->second > line_end)
+                {
+                    break;
+                }
+                ++cut;
             }
+            kept.append(source, at, line_end - at);
+            result.push_back(std::move(kept));
+            line_begin = line_end;
         }
         return result;
     }

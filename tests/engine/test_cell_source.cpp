@@ -51,3 +51,16 @@ TEST(eager_cell, other_cells_are_not_eager)
     EXPECT_FALSE(xlazy::eager_cell_lines({"x = 1\n", "%%eager\n"}));
     EXPECT_FALSE(xlazy::eager_cell_lines({}));
 }
+
+TEST(lazy_keyword, a_line_break_inside_a_string_changes_no_other_line)
+{
+    // IPython splits cells at '\r' as well; the tokenizer counts rows at '\n' only.
+    const lines cell{"s = 'a\r", "b'\n", "lazy import os\n"};
+    EXPECT_EQ(xlazy::without_lazy_keyword(cell), (lines{"s = 'a\r", "b'\n", "import os\n"}));
+}
+
+TEST(lazy_keyword, a_form_feed_between_lazy_and_import_goes_with_lazy)
+{
+    // '\f' is a blank to the tokenizer and a line end to IPython's splitlines.
+    EXPECT_EQ(xlazy::without_lazy_keyword({"lazy\f", "import os\n"}), (lines{"", "import os\n"}));
+}
