@@ -1,5 +1,6 @@
 #include "message_signing.hpp"
 
+#include <functional>
 #include <stdexcept>
 
 namespace xlazy
@@ -74,11 +75,12 @@ namespace xlazy
 
     bool replay_guard::first_time(const std::string& signature)
     {
-        if (!m_seen.insert(signature).second)
+        const std::size_t fingerprint = std::hash<std::string>{}(signature);
+        if (!m_seen.insert(fingerprint).second)
         {
             return false;
         }
-        m_order.push_back(signature);
+        m_order.push_back(fingerprint);
         if (m_order.size() > m_capacity)
         {
             m_seen.erase(m_order.front());

@@ -41,8 +41,10 @@ namespace xlazy
         std::unique_ptr<xeus::xauthentication> m_auth;
     };
 
-    // Signatures seen recently, like ipykernel's digest_history: a message whose signature
-    // was already seen is a replay. Bounded: the oldest are forgotten first.
+    // Signatures seen recently, like ipykernel's digest_history (2^16 of them): a message
+    // whose signature was already seen is a replay. Bounded: the oldest are forgotten first.
+    // Only verified signatures are recorded, which are HMAC outputs: a 64-bit fingerprint
+    // of each is enough (a false "replay" needs a 64-bit collision) and keeps it near 2 MB.
     class replay_guard
     {
     public:
@@ -53,7 +55,7 @@ namespace xlazy
 
     private:
         std::size_t m_capacity;
-        std::unordered_set<std::string> m_seen;
-        std::deque<std::string> m_order;
+        std::unordered_set<std::size_t> m_seen;
+        std::deque<std::size_t> m_order;
     };
 }
