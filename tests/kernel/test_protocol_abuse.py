@@ -3,12 +3,14 @@ kernel: raw ZeroMQ clients that sign, mis-sign or do not sign, sending what no f
 would. Everything dropped leaves a line in the kernel's log, never in a cell's output, and
 every signed request the kernel cannot serve gets an error reply between busy and idle."""
 import json
+import os
 import queue
 import time
 import uuid
 
 import pytest
 import zmq
+from jupyter_client.manager import KernelManager
 from jupyter_client.session import Session
 
 from conftest import TIMEOUT, Kernel, wait_for_exit
@@ -20,15 +22,11 @@ QUIET = 0.5  # how long to listen for a message that must not come
 class LoggedKernel(Kernel):
     """A kernel whose own stderr (the terminal, where it logs) goes to a file."""
 
-    def __init__(self, log_path, extra_arguments=(), env=None, **launch):
+    def __init__(self, log_path):  # Kernel.__init__ offers no way to pass stderr
         self.log_path = log_path
         self._log = open(log_path, "w")
-        import os
-        from jupyter_client.manager import KernelManager
-
-        self.manager = KernelManager(kernel_name="xlazy", **launch)
-        self.manager.start_kernel(extra_arguments=list(extra_arguments), env=dict(os.environ, **(env or {})),
-                                  stderr=self._log)
+        self.manager = KernelManager(kernel_name="xlazy")
+        self.manager.start_kernel(env=dict(os.environ), stderr=self._log)
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=TIMEOUT)
