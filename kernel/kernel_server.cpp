@@ -14,6 +14,20 @@ namespace xlazy
 {
     namespace
     {
+        xeus::xconfiguration public_configuration;
+        int terminal_fd = 2;
+        wire_gate* the_gate = nullptr;
+
+        // xeus ends the process with std::exit right after the shutdown reply: the gate
+        // still has to pass it on, and every reply queued with it, before the sockets go.
+        void finish_gate_at_exit()
+        {
+            if (the_gate != nullptr && !in_forked_child())
+            {
+                the_gate->finish();
+            }
+        }
+
         // Delegates everything to xeus's own server, watching messages on the way.
         class kernel_server : public xeus::xserver
         {
@@ -42,6 +56,8 @@ namespace xlazy
                         notify_control_listener(std::move(message));
                     });
             }
+
+            ~kernel_server() override { the_gate = nullptr; }
 
         private:
             // The shell runs one request at a time: the last one dispatched is the one a
@@ -180,23 +196,6 @@ namespace xlazy
             std::string m_session;
             std::string m_user_name;
         };
-    }
-
-    namespace
-    {
-        xeus::xconfiguration public_configuration;
-        int terminal_fd = 2;
-        wire_gate* the_gate = nullptr;
-
-        // xeus ends the process with std::exit right after the shutdown reply: the gate
-        // still has to pass it on, and every reply queued with it, before the sockets go.
-        void finish_gate_at_exit()
-        {
-            if (the_gate != nullptr && !in_forked_child())
-            {
-                the_gate->finish();
-            }
-        }
     }
 
     xeus::xconfiguration prepare_kernel_server(const xeus::xconfiguration& public_config, int log_fd)

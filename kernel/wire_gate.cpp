@@ -373,15 +373,17 @@ namespace xlazy
         switch (verdict.action)
         {
         case request_verdict::pass:
-            if (!send_frames(channel == wire_channel::shell ? m_kernel_shell : m_kernel_control, *message,
-                             m_kernel_signer))
+        case request_verdict::pass_to_control:
+        {
+            zmq::socket_t& kernel = verdict.action == request_verdict::pass_to_control ? m_kernel_control_for_shell
+                                    : channel == wire_channel::shell                   ? m_kernel_shell
+                                                                                       : m_kernel_control;
+            if (!send_frames(kernel, *message, m_kernel_signer))
             {
                 log("the kernel's queue is full; a request was dropped");
             }
             return;
-        case request_verdict::pass_to_control:
-            send_frames(m_kernel_control_for_shell, *message, m_kernel_signer);
-            return;
+        }
         case request_verdict::refuse:
         case request_verdict::status_only:
             log(std::string("refused a request on ") + channel_name + ": " + verdict.reason);
