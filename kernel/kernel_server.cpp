@@ -7,18 +7,34 @@
 
 #include "forked_child.hpp"
 #include "interrupts.hpp"
+#include "stdin_wait.hpp"
+#include "wire_gate.hpp"
 
 namespace xlazy
 {
     namespace
     {
+        xeus::xconfiguration public_configuration;
+        int terminal_fd = 2;
+        wire_gate* the_gate = nullptr;
+
+        // xeus ends the process with std::exit right after the shutdown reply: the gate
+        // still has to pass it on, and every reply queued with it, before the sockets go.
+        void finish_gate_at_exit()
+        {
+            if (the_gate != nullptr && !in_forked_child())
+            {
+                the_gate->finish();
+            }
+        }
+
         // Delegates everything to xeus's own server, watching messages on the way.
         class kernel_server : public xeus::xserver
         {
         public:
             // Constructed on the thread that runs the shell (xeus's shell-on-main-thread server).
-            explicit kernel_server(std::unique_ptr<xeus::xserver> inner)
-                : m_inner(std::move(inner)), m_shell_thread(std::this_thread::get_id())
+            kernel_server(std::unique_ptr<xeus::xserver> inner, std::unique_ptr<wire_gate> gate)
+                : m_inner(std::move(inner)), m_gate(std::move(gate)), m_shell_thread(std::this_thread::get_id())
             {
                 m_inner->register_shell_listener(
                     [this](xeus::xmessage message)
@@ -40,6 +56,8 @@ namespace xlazy
                         notify_control_listener(std::move(message));
                     });
             }
+
+            ~kernel_server() override { the_gate = nullptr; }
 
         private:
             // The shell runs one request at a time: the last one dispatched is the one a
@@ -115,11 +133,23 @@ namespace xlazy
                     m_inner->send_control(std::move(message));
                 }
             }
+            // Returns when the front end answered, or raises KeyboardInterrupt into input()
+            // when an interrupt ended the wait.
             void send_stdin_impl(xeus::xmessage message) override
             {
-                if (!in_forked_child())
+                if (in_forked_child())
                 {
+                    return;
+                }
+                {
+                    stdin_wait wait;
                     m_inner->send_stdin(std::move(message));
+                }
+                if (m_gate->take_input_interrupt())
+                {
+                    // xeus's input handler stays registered with the abandoned answer; the
+                    // next input() registers its own before anything can reach it.
+                    raise_keyboard_interrupt();
                 }
             }
             void publish_impl(xeus::xpub_message message, xeus::channel c) override
@@ -158,6 +188,7 @@ namespace xlazy
             }
 
             std::unique_ptr<xeus::xserver> m_inner;
+            std::unique_ptr<wire_gate> m_gate;
             std::thread::id m_shell_thread;
             bool m_abort_after_error = false;
             std::vector<xeus::xmessage> m_aborted; // queued behind the failed cell
@@ -167,9 +198,21 @@ namespace xlazy
         };
     }
 
+    xeus::xconfiguration prepare_kernel_server(const xeus::xconfiguration& public_config, int log_fd)
+    {
+        public_configuration = public_config;
+        terminal_fd = log_fd;
+        return private_configuration();
+    }
+
     std::unique_ptr<xeus::xserver> make_kernel_server(xeus::xcontext& context, const xeus::xconfiguration& config,
                                                       nl::json::error_handler_t eh)
     {
-        return std::make_unique<kernel_server>(xeus::make_xserver_shell_main(context, config, eh));
+        auto inner = xeus::make_xserver_shell_main(context, config, eh);
+        auto gate = std::make_unique<wire_gate>(context.get_wrapped_context<zmq::context_t>(), public_configuration,
+                                                config, terminal_fd);
+        the_gate = gate.get();
+        std::atexit(&finish_gate_at_exit);
+        return std::make_unique<kernel_server>(std::move(inner), std::move(gate));
     }
 }

@@ -1,11 +1,13 @@
-// The kernel's one door to zmq: xeus's shell-on-main-thread server, with three corrections.
+// The kernel's server: xeus's shell-on-main-thread server, listening on in-process
+// endpoints behind the wire gate (which owns the public sockets), with these corrections.
 // An interrupt_request on the control channel interrupts the running cell (xeus 2.4.1
 // answers it and does nothing). In a forked child nothing is sent: the sockets and their
 // threads are the parent's. Requests queued behind a failed cell are aborted as ipykernel
 // answers them (busy, {"status": "aborted"}, idle), and only those sent before the error
 // reply left: xeus aborted whatever arrived just after it, with a bare {"status": "error"}
 // and no busy/idle, so a client answering the error quickly waited forever.
-// Owns no decision about cells; never touches Python.
+// While input() waits, the GIL is let go and an interrupt ends the wait (stdin_wait).
+// Owns no decision about cells; touches Python only through stdin_wait.
 #pragma once
 
 #include <memory>
@@ -14,6 +16,11 @@
 
 namespace xlazy
 {
+    // xkernel takes a plain function to build its server, and hands it the configuration it
+    // was given: call this first with the connection file's configuration; give xkernel the
+    // configuration returned (xeus's own, private endpoints). `log_fd` is the terminal.
+    xeus::xconfiguration prepare_kernel_server(const xeus::xconfiguration& public_config, int log_fd);
+
     std::unique_ptr<xeus::xserver> make_kernel_server(xeus::xcontext& context, const xeus::xconfiguration& config,
                                                       nl::json::error_handler_t eh);
 }

@@ -1,10 +1,15 @@
 #include "launch_options.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include "nlohmann/json.hpp"
 
+#include "message_signing.hpp"
 #include "xlazy_config.hpp"
 
 namespace nl = nlohmann;
@@ -133,19 +138,30 @@ namespace xlazy
 
     std::string check_connection_file(const std::string& path)
     {
+        struct stat status;
+        if (stat(path.c_str(), &status) != 0)
+        {
+            return "xlazy: cannot read connection file '" + path + "': " + std::strerror(errno);
+        }
+        if (!S_ISREG(status.st_mode))
+        {
+            return "xlazy: connection file '" + path + "' is not a regular file";
+        }
         std::ifstream input(path);
         if (!input)
         {
-            return "xlazy: cannot read connection file '" + path + "'";
+            return "xlazy: cannot read connection file '" + path + "': " + std::strerror(errno);
         }
         nl::json config;
         try
         {
             config = nl::json::parse(input);
         }
-        catch (const nl::json::exception& error)
+        catch (const nl::json::parse_error& error)
         {
-            return "xlazy: connection file '" + path + "' is not valid JSON: " + error.what();
+            // The position only: the parser's message quotes the file's bytes, which may not be text.
+            return "xlazy: connection file '" + path + "' is not valid JSON (at byte " + std::to_string(error.byte) +
+                   ")";
         }
         if (!config.is_object())
         {
@@ -169,13 +185,27 @@ namespace xlazy
                 problems << "\n  - '" << text << "' must be a non-empty string";
             }
         }
-        // xeus swaps an empty key for a random one, after which no client message
-        // would pass its signature check: refuse rather than hang.
-        if (!config.contains("key") || !config["key"].is_string() ||
-            config["key"].get<std::string>().empty())
+        if (config.contains("transport") && config["transport"].is_string())
         {
-            problems << "\n  - 'key' must be a non-empty string (unsigned connections are "
-                        "not supported)";
+            const std::string transport = config["transport"].get<std::string>();
+            if (transport != "tcp" && transport != "ipc")
+            {
+                problems << "\n  - 'transport' must be \"tcp\" or \"ipc\", not '" << transport << "'";
+            }
+        }
+        // An empty key means unsigned messages, as jupyter_client writes it; a scheme that
+        // does not sign would let anyone on the ports run code, whatever the key.
+        if (config.contains("signature_scheme") && config["signature_scheme"].is_string())
+        {
+            if (std::string problem = signature_scheme_problem(config["signature_scheme"].get<std::string>());
+                !problem.empty())
+            {
+                problems << "\n  - " << problem;
+            }
+        }
+        if (!config.contains("key") || !config["key"].is_string())
+        {
+            problems << "\n  - 'key' must be a string (empty for unsigned messages)";
         }
         const std::string found = problems.str();
         if (found.empty())

@@ -1,6 +1,7 @@
 // The xlazy program: reads its options, starts the embedded Python, hands the
 // interpreter to xeus. Owns process set-up only.
 #include <cstdlib>
+#include <unistd.h>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -61,7 +62,10 @@ int main(int argc, char* argv[])
 
     try
     {
-        xeus::xconfiguration config = xeus::load_configuration(options.connection_file);
+        // The kernel's log keeps the terminal's stderr: fd 2 is later redirected into cells.
+        const int log_fd = dup(STDERR_FILENO);
+        xeus::xconfiguration config = xlazy::prepare_kernel_server(
+            xeus::load_configuration(options.connection_file), log_fd < 0 ? STDERR_FILENO : log_fd);
         auto context = xeus::make_context<zmq::context_t>();
         auto inputs = std::make_unique<xlazy::history>();
         auto interpreter = std::make_unique<xlazy::interpreter>(options, *inputs);
