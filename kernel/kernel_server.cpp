@@ -1,5 +1,7 @@
 #include "kernel_server.hpp"
 
+#include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -12,6 +14,10 @@ namespace xlazy
 {
     namespace
     {
+        class kernel_server;
+        std::atomic<kernel_server*> the_server{nullptr};
+        std::atomic<void (*)()> flush_streams{nullptr};
+
         // Delegates everything to xeus's own server, watching messages on the way.
         class kernel_server : public xeus::xserver
         {
@@ -20,6 +26,7 @@ namespace xlazy
             explicit kernel_server(std::unique_ptr<xeus::xserver> inner)
                 : m_inner(std::move(inner)), m_shell_thread(std::this_thread::get_id())
             {
+                the_server = this;
                 m_inner->register_shell_listener(
                     [this](xeus::xmessage message)
                     {
@@ -41,12 +48,40 @@ namespace xlazy
                     });
             }
 
+            bool publish_stream(const std::string& name, const std::string& text)
+            {
+                if (in_forked_child())
+                {
+                    return false;
+                }
+                std::lock_guard<std::mutex> lock(m_publish_mutex);
+                m_inner->publish(xeus::xpub_message(topic("stream"), header("stream"), m_execute_header,
+                                                    nl::json::object(), {{"name", name}, {"text", text}}, {}),
+                                 xeus::channel::SHELL);
+                return true;
+            }
+
         private:
+            std::string topic(const std::string& msg_type) const
+            {
+                return m_status_topic.substr(0, m_status_topic.rfind('.') + 1) + msg_type;
+            }
+
             // The shell runs one request at a time: the last one dispatched is the one a
             // reply answers. xeus aborts the queue after an error only for these.
             void note_request(const xeus::xmessage& request)
             {
                 const nl::json& content = request.content();
+                if (request.header().value("msg_type", "") == "execute_request")
+                {
+                    // What earlier cells or idle threads printed is theirs, not this cell's.
+                    if (auto flush = flush_streams.load())
+                    {
+                        flush();
+                    }
+                    std::lock_guard<std::mutex> lock(m_publish_mutex);
+                    m_execute_header = request.header();
+                }
                 m_abort_after_error = request.header().value("msg_type", "") == "execute_request" &&
                                       !content.value("silent", false) && content.value("stop_on_error", false);
             }
@@ -81,6 +116,7 @@ namespace xlazy
 
             void publish_status(const xeus::xmessage& request, const char* state)
             {
+                std::lock_guard<std::mutex> lock(m_publish_mutex);
                 m_inner->publish(xeus::xpub_message(m_status_topic, header("status"), request.header(),
                                                     nl::json::object(), {{"execution_state", state}}, {}),
                                  xeus::channel::SHELL);
@@ -130,10 +166,19 @@ namespace xlazy
                 }
                 // Other threads publish too (the control thread, comms): only the shell's own
                 // thread touches the aborted requests.
-                const bool failed_cell_idle = std::this_thread::get_id() == m_shell_thread && !m_aborted.empty() &&
+                const bool on_shell_thread = std::this_thread::get_id() == m_shell_thread;
+                if (auto flush = flush_streams.load();
+                    flush && on_shell_thread && message.header().value("msg_type", "") != "stream")
+                {
+                    flush();
+                }
+                const bool failed_cell_idle = on_shell_thread && !m_aborted.empty() &&
                                               message.header().value("msg_type", "") == "status" &&
                                               message.content().value("execution_state", "") == "idle";
-                m_inner->publish(std::move(message), c);
+                {
+                    std::lock_guard<std::mutex> lock(m_publish_mutex);
+                    m_inner->publish(std::move(message), c);
+                }
                 if (failed_cell_idle)
                 {
                     answer_aborted_requests();
@@ -159,12 +204,26 @@ namespace xlazy
 
             std::unique_ptr<xeus::xserver> m_inner;
             std::thread::id m_shell_thread;
+            // Guards the shell's iopub socket, used by the shell thread and stream publishers.
+            std::mutex m_publish_mutex;
+            nl::json m_execute_header = nl::json::object(); // parent of stream messages
             bool m_abort_after_error = false;
             std::vector<xeus::xmessage> m_aborted; // queued behind the failed cell
             std::string m_status_topic;
             std::string m_session;
             std::string m_user_name;
         };
+    }
+
+    bool publish_stream(const std::string& name, const std::string& text)
+    {
+        kernel_server* server = the_server;
+        return server != nullptr && server->publish_stream(name, text);
+    }
+
+    void flush_streams_before(void (*flush)())
+    {
+        flush_streams = flush;
     }
 
     std::unique_ptr<xeus::xserver> make_kernel_server(xeus::xcontext& context, const xeus::xconfiguration& config,
