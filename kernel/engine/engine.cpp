@@ -19,8 +19,8 @@ namespace xlazy
         // next import would run the package again on top of them, half against the old run
         // (pandas then raises AttributeError until a restart). Everything the interrupted
         // resolve added under a module that is no longer imported goes too, so the next use
-        // imports cleanly. What finished whole (numpy under pandas) stays: extension modules
-        // cannot be imported twice.
+        // imports cleanly. What finished whole (numpy under pandas) stays: numpy, for one,
+        // warns when it is imported a second time.
         void forget_orphans_of_interrupted_imports(const py::set& modules_before)
         {
             py::dict modules = py::module_::import("sys").attr("modules");
@@ -45,6 +45,22 @@ namespace xlazy
             {
                 PyDict_DelItemString(modules.ptr(), name.c_str());
             }
+        }
+
+        // Some extension modules turn an interrupt into their own error (numpy: "Unable to
+        // configure default ndarray.__str__"); the interrupt is still in its context.
+        bool caused_by_interrupt(const py::error_already_set& error)
+        {
+            py::object raised = error.value();
+            for (int depth = 0; depth < 64 && !raised.is_none(); ++depth)
+            {
+                if (PyErr_GivenExceptionMatches(raised.ptr(), PyExc_KeyboardInterrupt))
+                {
+                    return true;
+                }
+                raised = raised.attr("__context__");
+            }
+            return false;
         }
     }
 
@@ -552,7 +568,7 @@ namespace xlazy
         }
         catch (py::error_already_set& error)
         {
-            if (error.matches(PyExc_KeyboardInterrupt))
+            if (caused_by_interrupt(error))
             {
                 forget_orphans_of_interrupted_imports(modules_before);
             }

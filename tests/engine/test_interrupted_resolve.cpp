@@ -60,3 +60,16 @@ TEST_F(interrupted_resolve_test, other_failures_leave_finished_submodules_as_pyt
     EXPECT_EQ(run_cell("failing.x"), "ValueError");
     EXPECT_TRUE(py::module_::import("sys").attr("modules").contains("failing.part"));
 }
+
+TEST_F(interrupted_resolve_test, an_interrupt_a_library_turned_into_its_own_error_is_rolled_back_too)
+{
+    write_module("wrapping/__init__.py", "from wrapping import part\n"
+                                         "try:\n"
+                                         "    raise KeyboardInterrupt\n"
+                                         "except KeyboardInterrupt:\n"
+                                         "    raise RuntimeError('Unable to configure default ndarray.__str__')\n");
+    write_module("wrapping/part.py", "ran(__name__)\n");
+    run_cell("import wrapping");
+    EXPECT_EQ(run_cell("wrapping.x"), "RuntimeError");
+    EXPECT_FALSE(py::module_::import("sys").attr("modules").contains("wrapping.part"));
+}
