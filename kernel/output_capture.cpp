@@ -152,9 +152,15 @@ namespace xlazy
                     throw py::type_error("write() argument must be str, not " +
                                          py::str(py::type::of(text).attr("__name__")).cast<std::string>());
                 }
-                py::bytes encoded = text.attr("encode")("utf-8", errors);
-                m_capture.write(m_id, encoded.cast<std::string>());
-                return py::len(text);
+                // The C API rather than text.encode(): print() calls this twice per line.
+                auto encoded = py::reinterpret_steal<py::object>(PyUnicode_AsEncodedString(text.ptr(), "utf-8", errors));
+                if (!encoded)
+                {
+                    throw py::error_already_set();
+                }
+                m_capture.write(m_id, std::string(PyBytes_AS_STRING(encoded.ptr()),
+                                                  static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.ptr()))));
+                return static_cast<std::size_t>(PyUnicode_GET_LENGTH(text.ptr()));
             }
 
             void writelines(const py::iterable& lines)
