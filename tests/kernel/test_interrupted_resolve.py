@@ -7,7 +7,7 @@ import pytest
 
 # pandas takes about 0.4-0.8 s to import here: these land before, inside and after its
 # submodules, wherever the machine's speed puts them.
-DELAYS = [0.1, 0.3, 0.5, 0.7]
+DELAYS = [0.2, 0.45, 0.7]
 
 NO_PANDAS_LEFTOVERS = (
     "import sys\n"
