@@ -9,6 +9,7 @@
 #include "forked_child.hpp"
 #include "history.hpp"
 #include "interrupts.hpp"
+#include "kernel_server.hpp"
 #include "output_capture.hpp"
 #include "resolve_progress.hpp"
 #include "xlazy_config.hpp"
@@ -20,11 +21,6 @@ namespace xlazy
 {
     namespace
     {
-        void publish_captured(const std::string& name, const std::string& text)
-        {
-            xeus::get_interpreter().publish_stream(name, text);
-        }
-
         // Built here: libxeus 2.4.1's create_error_reply swaps ename and evalue.
         nl::json error_reply(const std::string& ename, const std::string& evalue)
         {
@@ -79,7 +75,8 @@ namespace xlazy
         record_errors_by_class_name();
         send_next_input_to_the_front_end();
         refuse_input_like_ipykernel();
-        m_output = &output_capture::install(&publish_captured);
+        m_output = &output_capture::install(&xlazy::publish_stream);
+        flush_streams_before(&output_capture::drain_installed);
         send_log_to_terminal();
         install_engine();
     }
@@ -315,15 +312,24 @@ namespace xlazy
                 m_usage_error.reset();
                 m_allow_stdin = allow_stdin;
                 nl::json reply;
+                bool interrupted_late = false;
+                std::optional<std::string> unreported;
                 {
                     py::gil_scoped_acquire gil;
                     m_output->begin_cells();
-                    m_engine->begin_cell(execution_counter);
+                    // Before any Python code runs: the handlers of signals that came while
+                    // the kernel was idle run here, not in the kernel's own bookkeeping.
                     interruptible_scope interruptible;
-                    py::gil_scoped_release release_for_base;
-                    reply = xpyt::interpreter::execute_request_impl(
-                        execution_counter, code, silent, store_history, std::move(user_expressions),
-                        allow_stdin);
+                    m_engine->begin_cell(execution_counter);
+                    py::object before = m_ipython_shell.attr("last_execution_result");
+                    {
+                        py::gil_scoped_release release_for_base;
+                        reply = xpyt::interpreter::execute_request_impl(
+                            execution_counter, code, silent, store_history, std::move(user_expressions),
+                            allow_stdin);
+                    }
+                    interrupted_late = interruptible.close();
+                    unreported = unreported_error(before);
                 }
                 if (in_forked_child())
                 {
@@ -332,12 +338,45 @@ namespace xlazy
                 py::gil_scoped_acquire gil;
                 m_engine->end_cell();
                 m_output->drain();
-                if (m_usage_error && reply.value("status", "") == "ok")
+                if (reply.value("status", "") != "ok")
+                {
+                    return reply;
+                }
+                if (m_usage_error)
                 {
                     return error_reply("UsageError", *m_usage_error);
                 }
+                if (unreported)
+                {
+                    return error_reply(*unreported, "");
+                }
+                if (interrupted_late)
+                {
+                    return error_reply("KeyboardInterrupt", "");
+                }
                 return reply;
             });
+    }
+
+    std::optional<std::string> interpreter::unreported_error(const py::object& before)
+    {
+        // IPython shows an interrupt that lands while it formats a traceback with a bare
+        // print, so xeus-python never hears of the error and replies "ok", and Run All goes
+        // on. The execution result still knows the cell raised.
+        py::object result = m_ipython_shell.attr("last_execution_result");
+        if (result.is_none() || result.is(before))
+        {
+            return std::nullopt;
+        }
+        for (const char* stage : {"error_before_exec", "error_in_exec"})
+        {
+            py::object error = result.attr(stage);
+            if (!error.is_none())
+            {
+                return py::str(py::type::of(error).attr("__name__")).cast<std::string>();
+            }
+        }
+        return std::nullopt;
     }
 
     void interpreter::leave_forked_child(const nl::json& reply)
@@ -451,6 +490,28 @@ namespace xlazy
             });
     }
 
+    void interpreter::run_python_exit_handlers()
+    {
+        // In Python's order: the threading module's exit calls first (concurrent.futures
+        // tells its process pools to stop and joins them there; without that, multiprocessing
+        // waits forever for their workers in its atexit handler), then atexit's.
+        py::module_ threading = py::module_::import("threading");
+        threading.attr("_SHUTTING_DOWN") = true;
+        py::list threading_calls = threading.attr("_threading_atexits");
+        for (auto call = threading_calls.size(); call-- > 0;)
+        {
+            try
+            {
+                threading_calls[call]();
+            }
+            catch (py::error_already_set& error)
+            {
+                error.discard_as_unraisable("xlazy: a threading exit call at shutdown");
+            }
+        }
+        py::module_::import("atexit").attr("_run_exitfuncs")();
+    }
+
     void interpreter::shutdown_request_impl()
     {
         // xeus ends the process with std::exit, which CPython never sees: run what
@@ -459,7 +520,7 @@ namespace xlazy
         try
         {
             py::gil_scoped_acquire gil;
-            py::module_::import("atexit").attr("_run_exitfuncs")();
+            run_python_exit_handlers();
         }
         catch (...)
         {

@@ -50,8 +50,12 @@ namespace xlazy
         void record_errors_by_class_name();
         void send_next_input_to_the_front_end();
         void refuse_input_like_ipykernel();
+        // The class name of an exception the cell raised that IPython did not report as an
+        // error (see the definition); the result before the cell is `before`.
+        std::optional<std::string> unreported_error(const pybind11::object& before);
         [[noreturn]] void leave_forked_child(const nl::json& reply);
         void send_log_to_terminal();
+        void run_python_exit_handlers();
         void install_engine();
 
         launch_options m_options;

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <ctime>
+#include <thread>
 
 #include <pthread.h>
 #include <unistd.h>
@@ -12,7 +13,23 @@ namespace xlazy
 {
     namespace
     {
-        sigset_t interrupt_set()
+        // Signals the kernel delivers only where it can take them. Left out: those the
+        // kernel raises itself in the faulting thread (SIGSEGV, SIGFPE ...), which must hit
+        // that thread, SIGPIPE (Python ignores it; a failed write reports EPIPE), and those
+        // that cannot be blocked.
+        sigset_t asynchronous_signals()
+        {
+            sigset_t set;
+            sigfillset(&set);
+            for (int synchronous : {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS,
+                                    SIGPIPE})
+            {
+                sigdelset(&set, synchronous);
+            }
+            return set;
+        }
+
+        sigset_t interrupt_only()
         {
             sigset_t set;
             sigemptyset(&set);
@@ -20,42 +37,86 @@ namespace xlazy
             return set;
         }
 
-        // A forked child is user code only, whichever thread forked it: it takes SIGINT as
-        // a Python program does (jupyter_client interrupts the whole process group), and
-        // programs it execs do not inherit a blocked SIGINT.
+        // A forked child is user code only, whichever thread forked it: it takes signals as
+        // a Python program does (jupyter_client interrupts the whole process group, a Pool
+        // ends its workers with SIGTERM), and programs it execs do not inherit a blocked mask.
         void unblock_in_child() noexcept
         {
-            sigset_t set = interrupt_set();
+            sigset_t set = asynchronous_signals();
             pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+        }
+
+        // The one kernel thread that takes signals while no cell runs: it never touches a
+        // socket, so an interrupted wait costs nothing.
+        void sink_signals()
+        {
+            sigset_t set = asynchronous_signals();
+            sigdelset(&set, SIGINT);
+            pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+            for (;;)
+            {
+                pause();
+            }
         }
     }
 
     void block_interrupts()
     {
-        sigset_t set = interrupt_set();
+        sigset_t set = asynchronous_signals();
         pthread_sigmask(SIG_BLOCK, &set, nullptr);
-        static const bool registered = pthread_atfork(nullptr, nullptr, &unblock_in_child) == 0;
-        (void)registered;
+        static const bool started = [] {
+            pthread_atfork(nullptr, nullptr, &unblock_in_child);
+            std::thread(&sink_signals).detach();
+            return true;
+        }();
+        (void)started;
+    }
+
+    namespace
+    {
+        // Runs the Python handlers of signals CPython has recorded. True if one was SIGINT's.
+        bool run_recorded_handlers(const char* when)
+        {
+            if (PyErr_CheckSignals() == 0)
+            {
+                return false;
+            }
+            if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt))
+            {
+                PyErr_Clear();
+                return true;
+            }
+            // Nothing runs that the exception could stop: show it, as Python does for
+            // exceptions it cannot raise anywhere.
+            PyErr_WriteUnraisable(pybind11::str(when).ptr());
+            return false;
+        }
     }
 
     interruptible_scope::interruptible_scope()
     {
-        sigset_t set = interrupt_set();
+        sigset_t interrupts = interrupt_only();
         timespec no_wait{0, 0};
-        while (sigtimedwait(&set, nullptr, &no_wait) == SIGINT)
+        while (sigtimedwait(&interrupts, nullptr, &no_wait) == SIGINT)
         {
         }
-        // A SIGINT caught by a thread that user code started is already recorded by CPython.
-        if (PyErr_CheckSignals() != 0)
-        {
-            PyErr_Clear();
-        }
+        // An interrupt caught by a thread that user code started is recorded too: dropped.
+        run_recorded_handlers("a signal handler run while the kernel was idle");
+        sigset_t set = asynchronous_signals();
         pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    }
+
+    bool interruptible_scope::close()
+    {
+        sigset_t set = asynchronous_signals();
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        return run_recorded_handlers("a signal handler run as the cell ended");
     }
 
     interruptible_scope::~interruptible_scope()
     {
-        block_interrupts();
+        sigset_t set = asynchronous_signals();
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
     }
 
     void interrupt_running_cell()

@@ -1,5 +1,7 @@
 #include "kernel_server.hpp"
 
+#include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -28,6 +30,10 @@ namespace xlazy
             }
         }
 
+        class kernel_server;
+        std::atomic<kernel_server*> the_server{nullptr};
+        std::atomic<void (*)()> flush_streams{nullptr};
+
         // Delegates everything to xeus's own server, watching messages on the way.
         class kernel_server : public xeus::xserver
         {
@@ -36,6 +42,7 @@ namespace xlazy
             kernel_server(std::unique_ptr<xeus::xserver> inner, std::unique_ptr<wire_gate> gate)
                 : m_inner(std::move(inner)), m_gate(std::move(gate)), m_shell_thread(std::this_thread::get_id())
             {
+                the_server = this;
                 m_inner->register_shell_listener(
                     [this](xeus::xmessage message)
                     {
@@ -57,14 +64,48 @@ namespace xlazy
                     });
             }
 
-            ~kernel_server() override { the_gate = nullptr; }
+            // Whatever still holds the gate or the server (an exit hook, a printing thread)
+            // must find nothing rather than freed memory.
+            ~kernel_server() override
+            {
+                the_gate = nullptr;
+                the_server = nullptr;
+            }
+
+            bool publish_stream(const std::string& name, const std::string& text)
+            {
+                if (in_forked_child())
+                {
+                    return false;
+                }
+                std::lock_guard<std::mutex> lock(m_publish_mutex);
+                m_inner->publish(xeus::xpub_message(topic("stream"), header("stream"), m_execute_header,
+                                                    nl::json::object(), {{"name", name}, {"text", text}}, {}),
+                                 xeus::channel::SHELL);
+                return true;
+            }
 
         private:
+            std::string topic(const std::string& msg_type) const
+            {
+                return m_status_topic.substr(0, m_status_topic.rfind('.') + 1) + msg_type;
+            }
+
             // The shell runs one request at a time: the last one dispatched is the one a
             // reply answers. xeus aborts the queue after an error only for these.
             void note_request(const xeus::xmessage& request)
             {
                 const nl::json& content = request.content();
+                if (request.header().value("msg_type", "") == "execute_request")
+                {
+                    // What earlier cells or idle threads printed is theirs, not this cell's.
+                    if (auto flush = flush_streams.load())
+                    {
+                        flush();
+                    }
+                    std::lock_guard<std::mutex> lock(m_publish_mutex);
+                    m_execute_header = request.header();
+                }
                 m_abort_after_error = request.header().value("msg_type", "") == "execute_request" &&
                                       !content.value("silent", false) && content.value("stop_on_error", false);
             }
@@ -99,6 +140,7 @@ namespace xlazy
 
             void publish_status(const xeus::xmessage& request, const char* state)
             {
+                std::lock_guard<std::mutex> lock(m_publish_mutex);
                 m_inner->publish(xeus::xpub_message(m_status_topic, header("status"), request.header(),
                                                     nl::json::object(), {{"execution_state", state}}, {}),
                                  xeus::channel::SHELL);
@@ -160,10 +202,19 @@ namespace xlazy
                 }
                 // Other threads publish too (the control thread, comms): only the shell's own
                 // thread touches the aborted requests.
-                const bool failed_cell_idle = std::this_thread::get_id() == m_shell_thread && !m_aborted.empty() &&
+                const bool on_shell_thread = std::this_thread::get_id() == m_shell_thread;
+                if (auto flush = flush_streams.load();
+                    flush && on_shell_thread && message.header().value("msg_type", "") != "stream")
+                {
+                    flush();
+                }
+                const bool failed_cell_idle = on_shell_thread && !m_aborted.empty() &&
                                               message.header().value("msg_type", "") == "status" &&
                                               message.content().value("execution_state", "") == "idle";
-                m_inner->publish(std::move(message), c);
+                {
+                    std::lock_guard<std::mutex> lock(m_publish_mutex);
+                    m_inner->publish(std::move(message), c);
+                }
                 if (failed_cell_idle)
                 {
                     answer_aborted_requests();
@@ -190,6 +241,9 @@ namespace xlazy
             std::unique_ptr<xeus::xserver> m_inner;
             std::unique_ptr<wire_gate> m_gate;
             std::thread::id m_shell_thread;
+            // Guards the shell's iopub socket, used by the shell thread and stream publishers.
+            std::mutex m_publish_mutex;
+            nl::json m_execute_header = nl::json::object(); // parent of stream messages
             bool m_abort_after_error = false;
             std::vector<xeus::xmessage> m_aborted; // queued behind the failed cell
             std::string m_status_topic;
@@ -203,6 +257,17 @@ namespace xlazy
         public_configuration = public_config;
         terminal_fd = log_fd;
         return private_configuration();
+    }
+
+    bool publish_stream(const std::string& name, const std::string& text)
+    {
+        kernel_server* server = the_server;
+        return server != nullptr && server->publish_stream(name, text);
+    }
+
+    void flush_streams_before(void (*flush)())
+    {
+        flush_streams = flush;
     }
 
     std::unique_ptr<xeus::xserver> make_kernel_server(xeus::xcontext& context, const xeus::xconfiguration& config,

@@ -217,6 +217,28 @@ namespace xlazy
                             "resolve_ms"_a = resolved ? py::object(py::float_(entry.resolve_ms)) : py::none(),
                             "modules_loaded"_a = loaded);
         }
+
+        // A name is checked before it reaches the engine: `x;y`, `*`, `a..b` or a NUL would
+        // otherwise be recorded as an exclusion no import can ever match.
+        void require_dotted_names(const std::vector<std::string>& names, const std::string& what)
+        {
+            py::object is_keyword = py::module_::import("keyword").attr("iskeyword");
+            for (const auto& name : names)
+            {
+                bool valid = !name.empty();
+                for (py::handle part : py::str(py::bytes(name).attr("decode")("utf-8", "replace")).attr("split")("."))
+                {
+                    valid = valid && part.attr("isidentifier")().cast<bool>() && !is_keyword(part).cast<bool>();
+                }
+                if (!valid)
+                {
+                    py::object shown = py::repr(py::bytes(name).attr("decode")("utf-8", "backslashreplace"));
+                    usage_error(shown.cast<std::string>() + " is not a " + what +
+                                ": use Python names separated by dots, like numpy or scipy.stats");
+                }
+            }
+        }
+
     }
 
     py::object lazy_magics::status(bool as_json)
@@ -343,6 +365,7 @@ namespace xlazy
             m_engine.resolve_all("%lazy resolve");
             return;
         }
+        require_dotted_names(names, "name");
         const auto not_pending = m_engine.resolve_names(names, "%lazy resolve");
         for (const auto& name : not_pending)
         {
@@ -370,6 +393,7 @@ namespace xlazy
 
     void lazy_magics::exclude(const std::vector<std::string>& modules)
     {
+        require_dotted_names(modules, "module name");
         for (const auto& module : modules)
         {
             m_engine.policy().exclude(module);
@@ -395,6 +419,7 @@ namespace xlazy
         {
             usage_error("%lazy include needs module names");
         }
+        require_dotted_names(modules, "module name");
         for (const auto& module : modules)
         {
             if (!m_engine.policy().include(module))
@@ -457,6 +482,12 @@ namespace xlazy
         m_shell = shell;
         py::object lazy = py::cpp_function([this](const std::string& line) { return run(line); }, py::name("lazy"),
                                            py::doc(usage().c_str()));
+        // Arguments are taken literally: IPython would otherwise evaluate `{expr}` and `$name`
+        // in them (in quadratic time). The flag is an attribute, which a C++ function cannot
+        // carry; a partial can.
+        lazy = py::module_::import("functools").attr("partial")(lazy);
+        lazy.attr("__doc__") = usage();
+        lazy.attr(py::module_::import("IPython.core.magic").attr("MAGIC_NO_VAR_EXPAND_ATTR")) = true;
         shell.attr("register_magic_function")(lazy, "line", "lazy");
         // A cell typed with %%eager never calls this (its first line is taken off before
         // IPython looks for cell magics); this serves programs calling run_cell_magic('eager', ...).

@@ -95,8 +95,10 @@ namespace xlazy
         // Pending entries of `module` and its submodules; with `from_imports_of_module`, also
         // `from module import x` (x may be a submodule its package must carry).
         std::vector<int> pending_ids_under(const std::string& module, bool from_imports_of_module) const;
-        // Resolves entries, grouped by the name they bind, in the order given.
+        // Resolves entries, grouped by the name they bind, in the order given. When an
+        // interrupt stops it, what it imported under a package that failed is forgotten.
         void resolve_ids(const std::vector<int>& ids, const std::string& trigger);
+        void resolve_in_order(const std::vector<int>& ids, const std::string& trigger);
         void module_first_used(const std::string& module);
         void module_executed(const std::string& module, double milliseconds);
         void report_fault(const std::string& where, const std::string& what);
