@@ -17,8 +17,10 @@ afterwards is killed and reported as a failure.
 import ast
 import asyncio
 import ctypes
+import html
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -152,6 +154,9 @@ class Hub:
             "c.JupyterHub.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'",
             f"c.SimpleLocalProcessSpawner.home_dir_template = {str(run_dir / 'home' / '{username}')!r}",
             f"c.Spawner.cmd = [{self.stack.singleuser!r}]",
+            "# A user server starting on a loaded 2-core machine can take longer than the defaults.",
+            "c.Spawner.start_timeout = 120",
+            "c.Spawner.http_timeout = 120",
             "# User servers run as the Hub's user; Notebook refuses root (CI's user) without this.",
             "c.Spawner.args.append('--allow-root')",
             "",
@@ -273,8 +278,13 @@ class HubUser:
         form = self.browser.get(f"{self.hub.url}/hub/login", timeout=REQUEST_TIMEOUT)
         assert form.status_code == 200 and 'name="password"' in form.text
         # Not following the redirect: after login the Hub would send the user on to spawn a server.
+        fields = {"username": self.name, "password": password}
+        # JupyterHub 4.1+ wants the form's _xsrf field back.
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text)
+        if xsrf:
+            fields["_xsrf"] = html.unescape(xsrf.group(1))
         answer = self.browser.post(f"{self.hub.url}/hub/login", allow_redirects=False, timeout=REQUEST_TIMEOUT,
-                                   data={"username": self.name, "password": password})
+                                   data=fields)
         return answer.status_code == 302 and "jupyterhub-hub-login" in self.browser.cookies
 
     def hub_api(self, method, path):
