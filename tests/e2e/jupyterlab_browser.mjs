@@ -247,31 +247,37 @@ const parts = {
       check(!text.includes('IProgress not found'), `tqdm fell back to text:\n${text}`);
       await cell.locator('.widget-hprogress, .progress').first().waitFor({ state: 'visible' });
     });
-
-  // A module whose import pulls in torch and then waits: the cell using it is resolving a
-  // deferred import for as long as the test needs, whatever the machine's speed.
   },
 
   'kernel-menu': async (session, page) => {
     let index = 0;
     await openFromLauncher(session, page);
+    // A module that imports torch, says so in a file the server lists, then waits: a cell
+    // using it is resolving a deferred import, with torch loaded, for as long as the test
+    // needs, whatever the machine's speed.
     await session.run('write a slow module that imports torch', async () => {
       const code = 'import sys, tempfile, pathlib\n'
         + 'plugin_dir = pathlib.Path(tempfile.mkdtemp())\n'
-        + "(plugin_dir / 'slow_model.py').write_text('import torch\\nimport time\\ntime.sleep(600)\\n')\n"
+        + "(plugin_dir / 'slow_model.py').write_text(\"import torch, time, pathlib\\n"
+        + "pathlib.Path('torch-imported.txt').touch()\\ntime.sleep(600)\\n\")\n"
         + 'sys.path.insert(0, str(plugin_dir))\n'
         + 'import slow_model';
       const { cell } = await runCell(page, index++, code);
       await assertNoError(cell, 'writing slow_model.py');
     });
 
+    const marker = `${options.url}api/contents/torch-imported.txt?token=${options.token}`;
     const startResolving = async () => {
+      await page.request.delete(marker);
       const cell = await typeInto(page, index++, 'slow_model.torch.zeros(3)');
       await page.keyboard.press('Shift+Enter');
       await cell.locator('.jp-InputArea-prompt', { hasText: '[*]' }).waitFor();
-      // The progress notice says the cell waits for its imports.
-      await cell.locator('.jp-OutputArea-output').first().waitFor();
-      return cell;
+      await cell.locator('.jp-OutputArea', { hasText: 'importing slow_model' }).waitFor();
+      // Poll the server until torch is in and the module is waiting.
+      for (;;) {
+        if ((await page.request.get(marker)).ok()) return cell;
+        await page.waitForTimeout(200);
+      }
     };
 
     await session.run('Kernel > Interrupt Kernel while the cell resolves torch', async () => {
