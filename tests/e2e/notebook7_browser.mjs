@@ -18,7 +18,7 @@ await runScenario('notebook7', options, async (context, session) => {
     const response = await tree.goto(`${options.url}tree?token=${options.token}`);
     check(response.ok(), `/tree answered ${response.status()}`);
     await tree.locator('.jp-DirListing').waitFor();
-    await tree.locator('.jp-ToolbarButtonComponent, button', { hasText: /^\s*New\s*$/ }).first().click();
+    await tree.getByText('New', { exact: true }).first().click();
     await menuItem.waitFor({ state: 'visible' });
     await checkKernelLogo(tree, menuItem.locator('img').first(), options.url);
     await screenshot(tree, options, 'notebook7-new-menu.png');
