@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from test_notebook_browser import (CHROMIUM, alive, build_dir, free_port, leftover_processes,
-                                   running_kernel_programs, stop_process_tree, wait_for_server)
+from test_notebook_browser import (BROWSER_SCRIPT_TIMEOUT, CHROMIUM, alive, build_dir, free_port, leftover_processes,
+                                   run_browser_script, running_kernel_programs, stop_process_tree,
+                                   wait_for_server)
 
 HERE = Path(__file__).resolve().parent
-BROWSER_SCRIPT_TIMEOUT = 600
 
 # Failures that are understood and outside the front end, by part: (what the browser reports,
 # why). Only that exact failure counts as expected; any other fails the test, and a pass passes.
@@ -92,44 +92,24 @@ def lab_server(tmp_path_factory):
         assert not still_running, f"processes left after stopping jupyter_server: {still_running}"
 
 
-def run_browser_script(script, server, profile, name, *arguments):
+def run_lab_script(script, server, profile, name, *arguments):
     """Runs one of the browser scripts against `server`; its log goes to the artifacts."""
-    node = shutil.which("node")
-    assert node, "node (Node.js 20) is not on PATH"
-    assert (HERE / "node_modules/playwright-core").is_dir(), "run `npm ci` in tests/e2e first"
-    artifacts = build_dir() / "e2e-artifacts"
-    artifacts.mkdir(parents=True, exist_ok=True)
-    profile.mkdir()
-    command = [node, str(HERE / script), "--url", server["url"], "--token", server["token"],
-               "--artifacts", str(artifacts), "--profile", str(profile), "--chromium", CHROMIUM, *arguments]
-    browser = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
-    finished = True
-    try:
-        output, _ = browser.communicate(timeout=BROWSER_SCRIPT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        finished = False
-    finally:
-        if browser.poll() is None:
-            stop_process_tree(browser)
-    if not finished:
-        output, _ = browser.communicate()
-    (artifacts / f"{name}-browser.log").write_text(output)
-    print(output)
-    if browser.returncode != 0 and name in KNOWN_FAILURES and KNOWN_FAILURES[name][0] in output:
+    run = run_browser_script(script, ["--url", server["url"], "--token", server["token"], *arguments],
+                             profile, f"{name}-browser.log")
+    if run.returncode != 0 and name in KNOWN_FAILURES and KNOWN_FAILURES[name][0] in run.output:
         pytest.xfail(KNOWN_FAILURES[name][1])
-    assert finished, f"{script} did not finish in {BROWSER_SCRIPT_TIMEOUT} s:\n{output}"
-    assert browser.returncode == 0, f"{script} failed (exit {browser.returncode}):\n{output}"
+    assert run.finished, f"{script} did not finish in {BROWSER_SCRIPT_TIMEOUT} s:\n{run.output}"
+    assert run.returncode == 0, f"{script} failed (exit {run.returncode}):\n{run.output}"
     assert not leftover_processes([str(profile)]), "Chromium is still running after the script ended"
 
 
 # Each part opens a notebook of its own from the launcher (see jupyterlab_browser.mjs).
 @pytest.mark.parametrize("part", ["editing", "debugger", "widgets", "kernel-menu"])
 def test_jupyterlab_4(lab_server, tmp_path, part):
-    run_browser_script("jupyterlab_browser.mjs", lab_server, tmp_path / "chromium-profile",
+    run_lab_script("jupyterlab_browser.mjs", lab_server, tmp_path / "chromium-profile",
                        f"jupyterlab-{part}", "--part", part)
     assert str(lab_server["prefix"] / "bin/xlazy") in running_kernel_programs(lab_server["server"])
 
 
 def test_notebook_7_new_menu_opens_a_notebook_on_xlazy(lab_server, tmp_path):
-    run_browser_script("notebook7_browser.mjs", lab_server, tmp_path / "chromium-profile", "notebook7")
+    run_lab_script("notebook7_browser.mjs", lab_server, tmp_path / "chromium-profile", "notebook7")

@@ -6,10 +6,6 @@ JupyterHub 6 with jupyter_server + JupyterLab user servers (the fixtures below r
 Hub). On top, a user logs in with Chromium and uses JupyterLab as the Hub serves it
 (jupyterhub_lab_browser.mjs). Stopping each Hub must leave no process behind.
 """
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from test_frontends_browser import frontends_venv
@@ -17,10 +13,8 @@ from test_jupyterhub import (  # noqa: F401 -- fixtures and tests run here again
     PASSWORD, HubStack, HubUser, alice, kernel, kind_of, processes_of, running_hub, xlazy_prefix,
     test_a_cell_runs_and_lazy_status_is_displayed, test_a_kernel_started_without_a_name_is_the_installed_xlazy,
     test_login_form_checks_the_password, test_the_admin_mode_and_exclusions_reach_the_kernel)
-from test_notebook_browser import CHROMIUM, build_dir, leftover_processes, stop_process_tree
+from test_notebook_browser import leftover_processes, run_browser_script
 
-HERE = Path(__file__).resolve().parent
-BROWSER_SCRIPT_TIMEOUT = 600
 
 
 def current_stack():
@@ -42,30 +36,12 @@ def hub(tmp_path_factory, xlazy_prefix):  # noqa: F811 -- replaces the Debian Hu
 
 
 def test_jupyterlab_through_the_hub_opens_on_xlazy_and_applies_the_admin_settings(hub, tmp_path):
-    node = shutil.which("node")
-    assert node, "node (Node.js 20) is not on PATH"
-    artifacts = build_dir() / "e2e-artifacts"
-    artifacts.mkdir(parents=True, exist_ok=True)
     profile = tmp_path / "chromium-profile"
-    profile.mkdir()
     hub.users_with_servers.add("dana")  # teardown stops the server the browser starts
-    command = [node, str(HERE / "jupyterhub_lab_browser.mjs"), "--url", hub.url + "/", "--user", "dana", "--password", PASSWORD,
-               "--artifacts", str(artifacts), "--profile", str(profile), "--chromium", CHROMIUM]
-    browser = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
-    finished = True
-    try:
-        output, _ = browser.communicate(timeout=BROWSER_SCRIPT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        finished = False
-    finally:
-        if browser.poll() is None:
-            stop_process_tree(browser)
-    if not finished:
-        output, _ = browser.communicate()
-    (artifacts / "jupyterhub6-browser.log").write_text(output)
-    print(output)
-    assert finished and browser.returncode == 0, f"jupyterhub_lab_browser.mjs failed:\n{output}\n{hub.log_tail()}"
+    run = run_browser_script("jupyterhub_lab_browser.mjs",
+                             ["--url", hub.url + "/", "--user", "dana", "--password", PASSWORD],
+                             profile, "jupyterhub6-browser.log")
+    assert run.finished and run.returncode == 0, f"jupyterhub_lab_browser.mjs failed:\n{run.output}\n{hub.log_tail()}"
     assert not leftover_processes([str(profile)]), "Chromium is still running after the script ended"
 
 
