@@ -31,7 +31,18 @@ tests/e2e/node_modules: tests/e2e/package-lock.json
 	cd tests/e2e && npm ci --no-audit --no-fund
 	touch $@
 
-test: build tests/e2e/node_modules
+# JupyterLab 4, Notebook 7 and JupyterHub 6 for the browser tests: a venv of Debian's Python
+# without its site packages, from the lock file only (exact versions and hashes, no resolver).
+# The kernel does not use it. Regenerate the lock with tests/e2e/update-frontends-lock.sh.
+FRONTENDS_VENV := $(BUILD)/frontends-venv
+$(FRONTENDS_VENV)/installed.stamp: tests/e2e/frontends.lock
+	rm -rf $(FRONTENDS_VENV)
+	$(PYTHON) -m venv $(FRONTENDS_VENV)
+	$(FRONTENDS_VENV)/bin/pip install --quiet --disable-pip-version-check --no-input \
+		--require-hashes --no-deps --only-binary :all: -r tests/e2e/frontends.lock
+	touch $@
+
+test: build tests/e2e/node_modules $(FRONTENDS_VENV)/installed.stamp
 	cd $(BUILD) && ctest --output-on-failure
 	$(MAKE) test-sanitizers SANITIZE_SUITES='$(CI_SANITIZE_SUITES)' fuzz
 

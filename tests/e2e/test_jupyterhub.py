@@ -17,8 +17,10 @@ afterwards is killed and reported as a failure.
 import ast
 import asyncio
 import ctypes
+import html
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -40,9 +42,21 @@ HERE = Path(__file__).resolve().parent
 ADMIN_CONFIG = HERE / "jupyterhub_config.py"
 PROXY_PROGRAM = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
 BUILD_DIR = os.environ.get("XLAZY_BUILD_DIR", str(HERE.parents[1] / "build"))
-# Debian's programs by full path: another jupyterhub on PATH (pyenv, conda) is not the one tested.
-JUPYTERHUB_PROGRAM = "/usr/bin/jupyterhub"
-SINGLEUSER_PROGRAM = "/usr/bin/jupyterhub-singleuser"
+
+
+@dataclass(frozen=True)
+class HubStack:
+    """Which JupyterHub and single-user server run, by full path: another jupyterhub on PATH
+    (pyenv, conda) is not the one tested. `harness_lines` are what that version of the Hub
+    needs on top of the common harness settings."""
+
+    jupyterhub: str
+    singleuser: str
+    harness_lines: tuple = ()
+
+
+# Debian 12: JupyterHub 3.0 with Notebook 6 user servers.
+DEBIAN_STACK = HubStack("/usr/bin/jupyterhub", "/usr/bin/jupyterhub-singleuser")
 
 MARKER = "XLAZY_E2E_HUB"
 PASSWORD = "lazy-hub-password"
@@ -86,10 +100,10 @@ def describe(process):
         return f"{process.pid} (gone)"
 
 
-def kind_of(process, xlazy_prefix):
+def kind_of(process, xlazy_prefix, stack=DEBIAN_STACK):
     """Which program of a Hub `process` runs, from its command line."""
     command = process.cmdline()
-    programs = {JUPYTERHUB_PROGRAM: "jupyterhub", SINGLEUSER_PROGRAM: "jupyterhub-singleuser",
+    programs = {stack.jupyterhub: "jupyterhub", stack.singleuser: "jupyterhub-singleuser",
                 str(xlazy_prefix / "bin" / "xlazy"): "xlazy"}
     for part in command[:2]:  # interpreter scripts show as [python3, script, ...]
         if part in programs:
@@ -102,8 +116,9 @@ def kind_of(process, xlazy_prefix):
 class Hub:
     """One JupyterHub with its proxy, in a directory of its own, on free ports."""
 
-    def __init__(self, run_dir, xlazy_prefix, environment_overrides=None):
+    def __init__(self, run_dir, xlazy_prefix, environment_overrides=None, stack=DEBIAN_STACK):
         self.run_dir = run_dir
+        self.stack = stack
         self.url = f"http://127.0.0.1:{free_port()}"
         self.log_path = run_dir / "hub.log"
         self.config_path = run_dir / "jupyterhub_config.py"
@@ -138,7 +153,13 @@ class Hub:
             f"c.DummyAuthenticator.password = {PASSWORD!r}",
             "c.JupyterHub.spawner_class = 'jupyterhub.spawner.SimpleLocalProcessSpawner'",
             f"c.SimpleLocalProcessSpawner.home_dir_template = {str(run_dir / 'home' / '{username}')!r}",
-            f"c.Spawner.cmd = [{SINGLEUSER_PROGRAM!r}]",
+            f"c.Spawner.cmd = [{self.stack.singleuser!r}]",
+            "# A user server starting on a loaded 2-core machine can take longer than the defaults.",
+            "c.Spawner.start_timeout = 120",
+            "c.Spawner.http_timeout = 120",
+            "# jupyter_server shuts its kernels down after SIGTERM; the default 5 s before SIGKILL",
+            "# can cut that short on a loaded machine and orphan a kernel.",
+            "c.Spawner.term_timeout = 30",
             "# User servers run as the Hub's user; Notebook refuses root (CI's user) without this.",
             "c.Spawner.args.append('--allow-root')",
             "",
@@ -148,6 +169,7 @@ class Hub:
             *(["# What this test changes in the admin's settings.",
                f"c.Spawner.environment.update({environment_overrides!r})"] if environment_overrides else []),
             "",
+            *self.stack.harness_lines,
             "# A service allowed to start and stop anyone's server, for teardown.",
             f"c.JupyterHub.services = [{{'name': 'e2e-teardown', 'api_token': {self.token!r}}}]",
             "c.JupyterHub.load_roles = [{'name': 'e2e-teardown', 'scopes': ['admin:users', 'admin:servers'],"
@@ -168,7 +190,7 @@ class Hub:
         env[MARKER] = str(self.run_dir)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [JUPYTERHUB_PROGRAM, "-f", str(self.config_path)],
+                [self.stack.jupyterhub, "-f", str(self.config_path)],
                 cwd=self.run_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so teardown can kill it whole
                 preexec_fn=stop_when_the_test_dies,
@@ -233,10 +255,10 @@ class Hub:
 
 
 @contextmanager
-def running_hub(run_dir, xlazy_prefix, environment_overrides=None):
+def running_hub(run_dir, xlazy_prefix, environment_overrides=None, stack=DEBIAN_STACK):
     """A started Hub; on leaving, everything of it is stopped, and strays fail the test."""
     assert PROXY_PROGRAM.exists(), f"{PROXY_PROGRAM} is missing: run `npm ci` in {HERE}"
-    hub = Hub(run_dir, xlazy_prefix, environment_overrides)
+    hub = Hub(run_dir, xlazy_prefix, environment_overrides, stack)
     try:
         hub.start()
         yield hub
@@ -259,14 +281,23 @@ class HubUser:
         form = self.browser.get(f"{self.hub.url}/hub/login", timeout=REQUEST_TIMEOUT)
         assert form.status_code == 200 and 'name="password"' in form.text
         # Not following the redirect: after login the Hub would send the user on to spawn a server.
+        fields = {"username": self.name, "password": password}
+        # JupyterHub 4.1+ wants the form's _xsrf field back.
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', form.text)
+        if xsrf:
+            fields["_xsrf"] = html.unescape(xsrf.group(1))
         answer = self.browser.post(f"{self.hub.url}/hub/login", allow_redirects=False, timeout=REQUEST_TIMEOUT,
-                                   data={"username": self.name, "password": password})
+                                   data=fields)
         return answer.status_code == 302 and "jupyterhub-hub-login" in self.browser.cookies
 
     def hub_api(self, method, path):
-        # The Hub accepts its login cookie for API calls only from its own pages.
-        return self.browser.request(method, f"{self.hub.url}/hub/api{path}", timeout=REQUEST_TIMEOUT,
-                                    headers={"Referer": f"{self.hub.url}/hub/home"})
+        # The Hub accepts its login cookie for API calls only from its own pages: JupyterHub 3
+        # checks the Referer, later versions the _xsrf cookie echoed in X-XSRFToken.
+        headers = {"Referer": f"{self.hub.url}/hub/home"}
+        xsrf = [cookie.value for cookie in self.browser.cookies if cookie.name == "_xsrf" and cookie.path.startswith("/hub")]
+        if xsrf:
+            headers["X-XSRFToken"] = xsrf[0]
+        return self.browser.request(method, f"{self.hub.url}/hub/api{path}", timeout=REQUEST_TIMEOUT, headers=headers)
 
     def start_server(self):
         """Start the server as the Hub's home page does, and open it to get its cookies."""

@@ -15,6 +15,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -102,6 +103,42 @@ def stop_process_tree(popen):
     popen.wait()
     wait_until_gone(tree, STOP_GRACE)
     return tree
+
+@dataclass
+class BrowserRun:
+    finished: bool  # False when it was stopped at BROWSER_SCRIPT_TIMEOUT
+    returncode: int
+    output: str
+
+
+def run_browser_script(script, arguments, profile, log_name):
+    """Runs the browser script `script` of this folder with Node, in a new Chromium profile
+    (`profile`, created here), and stops it and its Chromium if it outlives
+    BROWSER_SCRIPT_TIMEOUT. Its output goes to the artifacts as `log_name` and to the test log."""
+    node = shutil.which("node")
+    assert node, "node (Node.js 20) is not on PATH"
+    assert (HERE / "node_modules/playwright-core").is_dir(), "run `npm ci` in tests/e2e first"
+    artifacts = build_dir() / "e2e-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    profile.mkdir()
+    command = [node, str(HERE / script), *arguments,
+               "--artifacts", str(artifacts), "--profile", str(profile), "--chromium", CHROMIUM]
+    browser = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+    finished = True
+    try:
+        output, _ = browser.communicate(timeout=BROWSER_SCRIPT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        finished = False
+    finally:
+        if browser.poll() is None:
+            stop_process_tree(browser)
+    if not finished:
+        output, _ = browser.communicate()  # what it printed before it was stopped
+    (artifacts / log_name).write_text(output)
+    print(output)
+    return BrowserRun(finished, browser.returncode, output)
+
 
 
 def leftover_processes(marks):
@@ -198,38 +235,14 @@ def running_kernel_programs(server):
 
 
 def test_new_xlazy_notebook_defers_imports_in_the_browser(notebook_server, tmp_path):
-    node = shutil.which("node")
-    assert node, "node (Node.js 20) is not on PATH"
-    assert (HERE / "node_modules/playwright-core").is_dir(), "run `npm ci` in tests/e2e first"
-    artifacts = build_dir() / "e2e-artifacts"
-    artifacts.mkdir(parents=True, exist_ok=True)
     profile = tmp_path / "chromium-profile"
-    profile.mkdir()
-    command = [
-        node, str(BROWSER_SCRIPT),
+    run = run_browser_script("notebook_browser.mjs", [
         "--url", notebook_server["url"],
         "--token", notebook_server["token"],
-        "--artifacts", str(artifacts),
-        "--profile", str(profile),
         "--expected-logo", str(notebook_server["kernel_dir"] / "logo-64x64.png"),
-        "--chromium", CHROMIUM,
-    ]
-    browser = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
-    finished = True
-    try:
-        output, _ = browser.communicate(timeout=BROWSER_SCRIPT_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        finished = False
-    finally:
-        if browser.poll() is None:
-            stop_process_tree(browser)
-    if not finished:
-        output, _ = browser.communicate()  # what it printed before it was stopped
-    (artifacts / "notebook-browser.log").write_text(output)
-    print(output)
-    assert finished, f"notebook_browser.mjs did not finish in {BROWSER_SCRIPT_TIMEOUT} s:\n{output}"
-    assert browser.returncode == 0, f"notebook_browser.mjs failed (exit {browser.returncode}):\n{output}"
+    ], profile, "notebook-browser.log")
+    assert run.finished, f"notebook_browser.mjs did not finish in {BROWSER_SCRIPT_TIMEOUT} s:\n{run.output}"
+    assert run.returncode == 0, f"notebook_browser.mjs failed (exit {run.returncode}):\n{run.output}"
     assert not leftover_processes([str(profile)]), "Chromium is still running after the script ended"
 
     # The notebook's kernel is the installed copy, not the build tree's or a system-wide one.

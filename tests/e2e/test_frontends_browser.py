@@ -1,0 +1,115 @@
+"""Browser tests of xlazy in the current front ends: JupyterLab 4 and Notebook 7.
+
+The front ends run from the virtual environment `make test` installs under the build folder
+from tests/e2e/frontends.lock (XLAZY_FRONTENDS_VENV); the kernel keeps running on Debian's
+/usr/bin/python3, found through a kernelspec installed with `cmake --install` into a
+temporary prefix on JUPYTER_PATH, as for a user who pip-installs JupyterLab and uses a system
+kernel. One jupyter_server serves both front ends (/lab and /tree). jupyterlab_browser.mjs
+and notebook7_browser.mjs drive Debian's Chromium through them; the server and every process
+it started are stopped whatever happens, and the test checks none is left.
+"""
+import os
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from test_notebook_browser import (BROWSER_SCRIPT_TIMEOUT, CHROMIUM, alive, build_dir, free_port, leftover_processes,
+                                   run_browser_script, running_kernel_programs, stop_process_tree,
+                                   wait_for_server)
+
+HERE = Path(__file__).resolve().parent
+
+# Failures that are understood and outside the front end, by part: (what the browser reports,
+# why). Only that exact failure counts as expected; any other fails the test, and a pass passes.
+KNOWN_FAILURES = {
+    "jupyterlab-widgets": (
+        "Wrong widget protocol version: received protocol version ''",
+        "Debian 12's python3-ipywidgets is 6.0.0 (widget protocol 1, model module jupyter-js-widgets); "
+        "JupyterLab 4's widget manager (jupyterlab_widgets 3) renders protocol 2 only",
+    ),
+}
+
+
+def frontends_venv():
+    venv = Path(os.environ.get("XLAZY_FRONTENDS_VENV", build_dir() / "frontends-venv"))
+    if not (venv / "bin" / "jupyter-lab").exists():
+        pytest.fail(f"{venv} has no JupyterLab: run `make test` (it installs tests/e2e/frontends.lock there)")
+    return venv
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory):
+    """jupyter_server from the front-end venv, finding the xlazy installed in a temporary prefix."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install the Debian package chromium")
+    venv = frontends_venv()
+    root = tmp_path_factory.mktemp("frontends-e2e")
+    prefix = root / "prefix"
+    installed = subprocess.run(["cmake", "--install", str(build_dir()), "--prefix", str(prefix)],
+                               capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    notebooks = root / "notebooks"
+    notebooks.mkdir()
+    # Fresh Jupyter and IPython directories: no user or machine setting (a theme, a workspace)
+    # changes what the front ends show.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("JUPYTER", "PYTHON"))}
+    for variable in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        path = root / variable.lower()
+        path.mkdir()
+        env[variable] = str(path)
+    env["JUPYTER_PATH"] = str(prefix / "share/jupyter")
+
+    port = free_port()
+    token = secrets.token_hex(24)
+    log_path = root / "jupyter-server.log"
+    log = open(log_path, "w")
+    server = subprocess.Popen(
+        [str(venv / "bin" / "jupyter-lab"), "--no-browser", "--allow-root",
+         "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
+         # The scripts read the kernel's state from the page's application object.
+         "--LabApp.expose_app_in_browser=True",
+         # No "would you like news" notification over the notebook.
+         "--LabApp.news_url=None"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_server(server, url, token, log_path)
+        yield {"url": url, "token": token, "prefix": prefix, "server": server}
+    finally:
+        stopped = stop_process_tree(server)
+        log.close()
+        artifacts = build_dir() / "e2e-artifacts"
+        artifacts.mkdir(parents=True, exist_ok=True)
+        shutil.copy(log_path, artifacts / "jupyter-server.log")
+        marks = [str(prefix / "bin/xlazy"), f"--ServerApp.root_dir={notebooks}"]
+        still_running = [f"{process.pid}" for process in stopped if alive(process)]
+        still_running += leftover_processes(marks)
+        assert not still_running, f"processes left after stopping jupyter_server: {still_running}"
+
+
+def run_lab_script(script, server, profile, name, *arguments):
+    """Runs one of the browser scripts against `server`; its log goes to the artifacts."""
+    run = run_browser_script(script, ["--url", server["url"], "--token", server["token"], *arguments],
+                             profile, f"{name}-browser.log")
+    if run.returncode != 0 and name in KNOWN_FAILURES and KNOWN_FAILURES[name][0] in run.output:
+        pytest.xfail(KNOWN_FAILURES[name][1])
+    assert run.finished, f"{script} did not finish in {BROWSER_SCRIPT_TIMEOUT} s:\n{run.output}"
+    assert run.returncode == 0, f"{script} failed (exit {run.returncode}):\n{run.output}"
+    assert not leftover_processes([str(profile)]), "Chromium is still running after the script ended"
+
+
+# Each part opens a notebook of its own from the launcher (see jupyterlab_browser.mjs).
+@pytest.mark.parametrize("part", ["editing", "debugger", "widgets", "kernel-menu"])
+def test_jupyterlab_4(lab_server, tmp_path, part):
+    run_lab_script("jupyterlab_browser.mjs", lab_server, tmp_path / "chromium-profile",
+                       f"jupyterlab-{part}", "--part", part)
+    assert str(lab_server["prefix"] / "bin/xlazy") in running_kernel_programs(lab_server["server"])
+
+
+def test_notebook_7_new_menu_opens_a_notebook_on_xlazy(lab_server, tmp_path):
+    run_lab_script("notebook7_browser.mjs", lab_server, tmp_path / "chromium-profile", "notebook7")
