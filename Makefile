@@ -38,8 +38,8 @@ FRONTENDS_VENV := $(BUILD)/frontends-venv
 $(FRONTENDS_VENV)/installed.stamp: tests/e2e/frontends.lock
 	rm -rf $(FRONTENDS_VENV)
 	$(PYTHON) -m venv $(FRONTENDS_VENV)
-	$(FRONTENDS_VENV)/bin/pip install --quiet --disable-pip-version-check --no-input \
-		--require-hashes --no-deps --only-binary :all: -r tests/e2e/frontends.lock
+	$(FRONTENDS_VENV)/bin/pip install --require-hashes --no-deps --only-binary :all: \
+		--quiet --disable-pip-version-check --no-input -r tests/e2e/frontends.lock
 	touch $@
 
 test: build tests/e2e/node_modules $(FRONTENDS_VENV)/installed.stamp
