@@ -9,18 +9,14 @@ and notebook7_browser.mjs drive Debian's Chromium through them; the server and e
 it started are stopped whatever happens, and the test checks none is left.
 """
 import os
-import secrets
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from test_notebook_browser import (BROWSER_SCRIPT_TIMEOUT, CHROMIUM, alive, build_dir, free_port, leftover_processes,
-                                   run_browser_script, running_kernel_programs, stop_process_tree,
-                                   wait_for_server)
+from test_notebook_browser import (BROWSER_SCRIPT_TIMEOUT, build_dir, jupyter_server, leftover_processes,
+                                   run_browser_script,
+                                   running_kernel_programs)
 
-HERE = Path(__file__).resolve().parent
 
 # Failures that are understood and outside the front end, by part: (what the browser reports,
 # why). Only that exact failure counts as expected; any other fails the test, and a pass passes.
@@ -43,53 +39,19 @@ def frontends_venv():
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory):
     """jupyter_server from the front-end venv, finding the xlazy installed in a temporary prefix."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install the Debian package chromium")
     venv = frontends_venv()
-    root = tmp_path_factory.mktemp("frontends-e2e")
-    prefix = root / "prefix"
-    installed = subprocess.run(["cmake", "--install", str(build_dir()), "--prefix", str(prefix)],
-                               capture_output=True, text=True)
-    assert installed.returncode == 0, installed.stdout + installed.stderr
-    notebooks = root / "notebooks"
-    notebooks.mkdir()
-    # Fresh Jupyter and IPython directories: no user or machine setting (a theme, a workspace)
-    # changes what the front ends show.
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("JUPYTER", "PYTHON"))}
-    for variable in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
-        path = root / variable.lower()
-        path.mkdir()
-        env[variable] = str(path)
-    env["JUPYTER_PATH"] = str(prefix / "share/jupyter")
-
-    port = free_port()
-    token = secrets.token_hex(24)
-    log_path = root / "jupyter-server.log"
-    log = open(log_path, "w")
-    server = subprocess.Popen(
-        [str(venv / "bin" / "jupyter-lab"), "--no-browser", "--allow-root",
-         "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
-         # The scripts read the kernel's state from the page's application object.
-         "--LabApp.expose_app_in_browser=True",
-         # No "would you like news" notification over the notebook.
-         "--LabApp.news_url=None"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for_server(server, url, token, log_path)
-        yield {"url": url, "token": token, "prefix": prefix, "server": server}
-    finally:
-        stopped = stop_process_tree(server)
-        log.close()
-        artifacts = build_dir() / "e2e-artifacts"
-        artifacts.mkdir(parents=True, exist_ok=True)
-        shutil.copy(log_path, artifacts / "jupyter-server.log")
-        marks = [str(prefix / "bin/xlazy"), f"--ServerApp.root_dir={notebooks}"]
-        still_running = [f"{process.pid}" for process in stopped if alive(process)]
-        still_running += leftover_processes(marks)
-        assert not still_running, f"processes left after stopping jupyter_server: {still_running}"
+    # Nothing of the machine's Jupyter or Python settings reaches the venv's server.
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("JUPYTER", "PYTHON"))}
+    command = lambda port, token, notebooks: [  # noqa: E731
+        str(venv / "bin" / "jupyter-lab"), "--no-browser", "--allow-root",
+        "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
+        # The scripts read the kernel's state from the page's application object.
+        "--LabApp.expose_app_in_browser=True",
+        # No "would you like news" notification over the notebook.
+        "--LabApp.news_url=None"]
+    with jupyter_server(tmp_path_factory.mktemp("frontends-e2e"), environment, command, "jupyter-server") as server:
+        yield server
 
 
 def run_lab_script(script, server, profile, name, *arguments):

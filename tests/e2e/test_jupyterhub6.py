@@ -42,6 +42,14 @@ def test_jupyterlab_through_the_hub_opens_on_xlazy_and_applies_the_admin_setting
                              ["--url", hub.url + "/", "--user", "dana", "--password", PASSWORD],
                              profile, "jupyterhub6-browser.log")
     assert run.finished and run.returncode == 0, f"jupyterhub_lab_browser.mjs failed:\n{run.output}\n{hub.log_tail()}"
+    # Shut the notebook's kernel down, as a user does before logging out: a kernel left
+    # running outlives the Hub's stop, a known failure (README) that
+    # test_stopping_the_hub_leaves_no_process shows, not this test's subject.
+    dana = HubUser(hub, "dana")
+    assert dana.log_in()
+    assert dana.browser.get(f"{dana.server_url}/lab", timeout=60).status_code == 200
+    for running_kernel in dana.server_api("GET", "/kernels").json():
+        assert dana.server_api("DELETE", f"/kernels/{running_kernel['id']}").status_code == 204
     assert not leftover_processes([str(profile)]), "Chromium is still running after the script ended"
 
 

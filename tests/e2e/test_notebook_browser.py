@@ -15,6 +15,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,60 +152,67 @@ def leftover_processes(marks):
     return found
 
 
-@pytest.fixture(scope="module")
-def notebook_server(tmp_path_factory):
-    """A Notebook server on 127.0.0.1 that finds the xlazy installed in a temporary prefix."""
+@contextmanager
+def jupyter_server(root, environment, command, name):
+    """A Jupyter server started from `command(port, token, notebooks)` in `root`, finding the
+    xlazy installed in `root`/prefix. `environment` gets fresh Jupyter and IPython directories,
+    so no user or machine setting (a config, a theme, a workspace) changes what the server or
+    the kernel does, and JUPYTER_PATH puts the installed kernelspec first. Yields the server's
+    url, token, prefix and process; on leaving, stops it and fails on any process left behind."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install the Debian package chromium")
-    root = tmp_path_factory.mktemp("notebook-e2e")
     prefix = root / "prefix"
-    installed = subprocess.run(
-        ["cmake", "--install", str(build_dir()), "--prefix", str(prefix)],
-        capture_output=True, text=True,
-    )
+    installed = subprocess.run(["cmake", "--install", str(build_dir()), "--prefix", str(prefix)],
+                               capture_output=True, text=True)
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    kernel_dir = prefix / "share/jupyter/kernels/xlazy"
-    assert (kernel_dir / "kernel.json").is_file()
-
     notebooks = root / "notebooks"
     notebooks.mkdir()
-    # Fresh Jupyter and IPython directories, so no user or machine config changes what the
-    # server or the kernel does; JUPYTER_PATH puts the installed kernelspec first.
-    env = dict(os.environ)
+    env = dict(environment)
     for variable in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         path = root / variable.lower()
         path.mkdir()
         env[variable] = str(path)
     env["JUPYTER_PATH"] = str(prefix / "share/jupyter")
-    env.pop("JUPYTER_CONFIG_PATH", None)
 
     port = free_port()
     token = secrets.token_hex(24)
-    log_path = root / "notebook-server.log"
+    arguments = command(port, token, notebooks)
+    log_path = root / f"{name}.log"
     log = open(log_path, "w")
     server = subprocess.Popen(
-        [SYSTEM_PYTHON, "-m", "notebook", "--no-browser", "--allow-root",
-         "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
-         f"--NotebookApp.token={token}", f"--notebook-dir={notebooks}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        arguments, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True,  # its own process group, killed as a whole at the end
     )
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_for_server(server, url, token, log_path)
-        yield {"url": url, "token": token, "prefix": prefix, "kernel_dir": kernel_dir,
-               "server": server, "root": root, "log": log_path}
+        yield {"url": url, "token": token, "prefix": prefix, "server": server}
     finally:
         stopped = stop_process_tree(server)
         log.close()
         artifacts = build_dir() / "e2e-artifacts"
         artifacts.mkdir(parents=True, exist_ok=True)
-        shutil.copy(log_path, artifacts / "notebook-server.log")
+        shutil.copy(log_path, artifacts / f"{name}.log")
         # Paths unique to this run: the installed kernel program and the server's notebook dir.
-        marks = [str(prefix / "bin/xlazy"), f"--notebook-dir={notebooks}"]
+        marks = [str(prefix / "bin/xlazy")] + [argument for argument in arguments if str(notebooks) in argument]
         still_running = [f"{process.pid}" for process in stopped if alive(process)]
         still_running += leftover_processes(marks)
-        assert not still_running, f"processes left after stopping the Notebook server: {still_running}"
+        assert not still_running, f"processes left after stopping {name}: {still_running}"
+
+
+@pytest.fixture(scope="module")
+def notebook_server(tmp_path_factory):
+    """A Notebook 6 server on 127.0.0.1 that finds the xlazy installed in a temporary prefix."""
+    environment = dict(os.environ)
+    environment.pop("JUPYTER_CONFIG_PATH", None)
+    command = lambda port, token, notebooks: [  # noqa: E731
+        SYSTEM_PYTHON, "-m", "notebook", "--no-browser", "--allow-root",
+        "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
+        f"--NotebookApp.token={token}", f"--notebook-dir={notebooks}"]
+    with jupyter_server(tmp_path_factory.mktemp("notebook-e2e"), environment, command, "notebook-server") as server:
+        server["kernel_dir"] = server["prefix"] / "share/jupyter/kernels/xlazy"
+        assert (server["kernel_dir"] / "kernel.json").is_file()
+        yield server
 
 
 def wait_for_server(server, url, token, log_path):
