@@ -253,26 +253,12 @@ namespace xlazy
         // An interrupt that lands while IPython formats a traceback is shown with a bare
         // print, and one that lands after the cell's code is swallowed by run_cell's
         // `finally: return result`: either way xeus-python never hears of the error and
-        // replies "ok", so Run All would go on. The result run_cell returns still knows.
-        py::object run_cell = shell.attr("run_cell");
-        shell.attr("run_cell") = py::cpp_function(
-            [this, run_cell](py::args args, py::kwargs kwargs)
-            {
-                // %run of a notebook runs cells inside the cell: the outermost one is the request's.
-                const bool outermost = m_run_cell_depth == 0;
-                ++m_run_cell_depth;
-                struct leave
-                {
-                    int& depth;
-                    ~leave() { --depth; }
-                } leave_on_return{m_run_cell_depth};
-                py::object result = run_cell(*args, **kwargs);
-                if (outermost)
-                {
-                    m_cell_result = result;
-                }
-                return result;
-            });
+        // replies "ok", so Run All would go on. The result run_cell hands to post_run_cell
+        // still knows; with %run of a notebook, the request's own cell is the last to end.
+        // (Silent requests skip post_run_cell; they show nothing to interrupt.) Appended
+        // as pre_execute's callback is, as register() needs a signature.
+        m_ipython_shell.attr("events").attr("callbacks")["post_run_cell"].attr("append")(
+            py::cpp_function([this](py::object result) { m_cell_result = result; }));
         // IPython prints a UsageError (bad magic arguments) without a traceback; ipykernel
         // still answers the cell with status "error", which stops "Run All", and shows no
         // error output. Remember it for the reply instead of reporting it as an exception.

@@ -63,7 +63,6 @@ namespace xlazy
         std::unique_ptr<lazy_magics> m_magics;
         std::optional<std::string> m_usage_error; // of the cell running now
         pybind11::object m_cell_result; // what run_cell returned for the cell running now
-        int m_run_cell_depth = 0;
         bool m_allow_stdin = false;               // of the cell running now
         history& m_history;
         output_capture* m_output = nullptr;
