@@ -255,10 +255,24 @@ namespace xlazy
         // `finally: return result`: either way xeus-python never hears of the error and
         // replies "ok", so Run All would go on. The result run_cell hands to post_run_cell
         // still knows; with %run of a notebook, the request's own cell is the last to end.
-        // (Silent requests skip post_run_cell; they show nothing to interrupt.) Appended
-        // as pre_execute's callback is, as register() needs a signature.
-        m_ipython_shell.attr("events").attr("callbacks")["post_run_cell"].attr("append")(
-            py::cpp_function([this](py::object result) { m_cell_result = result; }));
+        // (Silent requests skip post_run_cell; they show nothing to interrupt.) The result
+        // is also what ipykernel answers from: a traceback shown for a nested run_cell (as
+        // %%capture runs one) or for a failing event callback is shown, as an error output,
+        // but is not the cell's error. Appended as pre_execute's callback is, as register()
+        // needs a signature.
+        m_ipython_shell.attr("events").attr("callbacks")["post_run_cell"].attr("append")(py::cpp_function(
+            [this, shell](py::object result)
+            {
+                m_cell_result = result;
+                py::object shown = shell.attr("last_error");
+                if (!shown.is_none() && result.attr("error_before_exec").is_none() &&
+                    result.attr("error_in_exec").is_none())
+                {
+                    publish_execution_error(py::str(shown[py::int_(0)]), py::str(shown[py::int_(1)]),
+                                            shown[py::int_(2)].cast<std::vector<std::string>>());
+                    shell.attr("last_error") = py::none();
+                }
+            }));
         // IPython prints a UsageError (bad magic arguments) without a traceback; ipykernel
         // still answers the cell with status "error", which stops "Run All", and shows no
         // error output. Remember it for the reply instead of reporting it as an exception.
