@@ -47,7 +47,7 @@ def lab_server(tmp_path_factory):
         "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
         # The scripts read the kernel's state from the page's application object.
-        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True",
         # No "would you like news" notification over the notebook.
         "--LabApp.news_url=None"]
     with jupyter_server(tmp_path_factory.mktemp("frontends-e2e"), environment, command, "jupyter-server") as server:
