@@ -18,6 +18,7 @@
 #include "interrupts.hpp"
 #include "kernel_server.hpp"
 #include "launch_options.hpp"
+#include "parent_watch.hpp"
 #include "python_runtime.hpp"
 #include "history.hpp"
 #include "terminal_log.hpp"
@@ -59,6 +60,7 @@ int main(int argc, char* argv[])
     xlazy::block_interrupts();
 
     xlazy::send_xeus_log_to_terminal();
+    xlazy::end_with_the_server(std::getenv("JPY_PARENT_PID"));
 
     try
     {
