@@ -23,8 +23,10 @@ from test_notebook_browser import (BROWSER_SCRIPT_TIMEOUT, build_dir, jupyter_se
 KNOWN_FAILURES = {
     "jupyterlab-widgets": (
         "Wrong widget protocol version: received protocol version ''",
-        "Debian 12's python3-ipywidgets is 6.0.0 (widget protocol 1, model module jupyter-js-widgets); "
-        "JupyterLab 4's widget manager (jupyterlab_widgets 3) renders protocol 2 only",
+        "Debian 12's python3-ipywidgets 6.0.0 opens its comms without a protocol version (models of "
+        "jupyter-js-widgets 2); no jupyterlab_widgets release renders them in JupyterLab 4: 3.0.x, the only "
+        "line built for JupyterLab 4, accepts protocol major version 2 (ipywidgets 7 and 8) only, and "
+        "1.x / 0.x are extensions for JupyterLab 3 / 0.x",
     ),
 }
 
