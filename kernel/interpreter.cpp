@@ -250,6 +250,29 @@ namespace xlazy
                 shell.attr("last_error") =
                     py::list(py::make_tuple(etype.attr("__name__"), py::str(evalue), stb));
             });
+        // An interrupt that lands while IPython formats a traceback is shown with a bare
+        // print, and one that lands after the cell's code is swallowed by run_cell's
+        // `finally: return result`: either way xeus-python never hears of the error and
+        // replies "ok", so Run All would go on. The result run_cell returns still knows.
+        py::object run_cell = shell.attr("run_cell");
+        shell.attr("run_cell") = py::cpp_function(
+            [this, run_cell](py::args args, py::kwargs kwargs)
+            {
+                // %run of a notebook runs cells inside the cell: the outermost one is the request's.
+                const bool outermost = m_run_cell_depth == 0;
+                ++m_run_cell_depth;
+                struct leave
+                {
+                    int& depth;
+                    ~leave() { --depth; }
+                } leave_on_return{m_run_cell_depth};
+                py::object result = run_cell(*args, **kwargs);
+                if (outermost)
+                {
+                    m_cell_result = result;
+                }
+                return result;
+            });
         // IPython prints a UsageError (bad magic arguments) without a traceback; ipykernel
         // still answers the cell with status "error", which stops "Run All", and shows no
         // error output. Remember it for the reply instead of reporting it as an exception.
@@ -317,11 +340,11 @@ namespace xlazy
                 {
                     py::gil_scoped_acquire gil;
                     m_output->begin_cells();
+                    m_cell_result = py::object();
                     // Before any Python code runs: the handlers of signals that came while
                     // the kernel was idle run here, not in the kernel's own bookkeeping.
                     interruptible_scope interruptible;
                     m_engine->begin_cell(execution_counter);
-                    py::object before = m_ipython_shell.attr("last_execution_result");
                     {
                         py::gil_scoped_release release_for_base;
                         reply = xpyt::interpreter::execute_request_impl(
@@ -329,7 +352,7 @@ namespace xlazy
                             allow_stdin);
                     }
                     interrupted_late = interruptible.close();
-                    unreported = unreported_error(before);
+                    unreported = unreported_error();
                 }
                 if (in_forked_child())
                 {
@@ -358,13 +381,11 @@ namespace xlazy
             });
     }
 
-    std::optional<std::string> interpreter::unreported_error(const py::object& before)
+    std::optional<std::string> interpreter::unreported_error()
     {
-        // IPython shows an interrupt that lands while it formats a traceback with a bare
-        // print, so xeus-python never hears of the error and replies "ok", and Run All goes
-        // on. The execution result still knows the cell raised.
-        py::object result = m_ipython_shell.attr("last_execution_result");
-        if (result.is_none() || result.is(before))
+        // Taken, so that the next cell starts without one.
+        py::object result = std::move(m_cell_result);
+        if (!result || result.is_none())
         {
             return std::nullopt;
         }
