@@ -72,6 +72,15 @@ namespace xlazy
         (void)started;
     }
 
+    void take_interrupts_even_if_inherited_ignored()
+    {
+        if (PyOS_getsig(SIGINT) == SIG_IGN)
+        {
+            auto signal_module = pybind11::module_::import("signal");
+            signal_module.attr("signal")(SIGINT, signal_module.attr("default_int_handler"));
+        }
+    }
+
     namespace
     {
         // While idle, SIGINT is ignored, as ipykernel does. Blocking it is not enough: threads

@@ -18,6 +18,7 @@
 #include "interrupts.hpp"
 #include "kernel_server.hpp"
 #include "launch_options.hpp"
+#include "parent_watch.hpp"
 #include "python_runtime.hpp"
 #include "history.hpp"
 #include "terminal_log.hpp"
@@ -59,9 +60,11 @@ int main(int argc, char* argv[])
     xlazy::block_interrupts();
 
     xlazy::send_xeus_log_to_terminal();
+    xlazy::end_with_the_server(std::getenv("JPY_PARENT_PID"));
 
     try
     {
+        xlazy::take_interrupts_even_if_inherited_ignored();
         // The kernel's log keeps the terminal's stderr: fd 2 is later redirected into cells.
         const int log_fd = dup(STDERR_FILENO);
         xeus::xconfiguration config = xlazy::prepare_kernel_server(

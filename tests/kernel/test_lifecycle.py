@@ -2,7 +2,9 @@
 import signal
 import time
 
-from conftest import process_alive, wait_for_exit
+import pytest
+
+from conftest import Kernel, process_alive, wait_for_exit
 
 
 def test_input_asks_the_frontend(kernel):
@@ -35,6 +37,26 @@ def test_sigint_stops_a_busy_cell_with_keyboard_interrupt(fresh_kernel):
     assert reply["status"] == "error"
     assert reply["ename"] == "KeyboardInterrupt"
     assert fresh_kernel.value("started") == "True"
+
+
+@pytest.fixture
+def kernel_inheriting_ignored_sigint():
+    """A kernel started by a server that a shell put in the background (`jupyter lab &` in a
+    script, nohup): it inherits SIGINT ignored, as every program started from there does."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        running = Kernel()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    yield running
+    running.shutdown()
+
+
+def test_sigint_stops_a_busy_cell_even_if_the_kernel_inherited_it_ignored(kernel_inheriting_ignored_sigint):
+    kernel = kernel_inheriting_ignored_sigint
+    reply = interrupt_busy_loop(kernel, kernel.manager.interrupt_kernel)
+    assert reply["ename"] == "KeyboardInterrupt"
+    assert kernel.value("1 + 1") == "2"
 
 
 def test_interrupt_request_message_stops_a_busy_cell(fresh_kernel):
