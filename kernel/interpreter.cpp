@@ -67,6 +67,7 @@ namespace xlazy
         py::module_ sys = py::module_::import("sys");
         py::object argv = sys.attr("argv");
         sys.attr("argv") = argv[py::slice(0, 1, 1)];
+        m_deferred_imports = std::make_unique<deferred_shell_imports>();
         match_ipykernel_namespace(); // before the base creates the shell
         xpyt::interpreter::configure_impl();
         py::gil_scoped_acquire gil;

@@ -14,6 +14,7 @@
 #include "engine/engine.hpp"
 #include "launch_options.hpp"
 #include "magics.hpp"
+#include "shell_imports.hpp"
 
 namespace xlazy
 {
@@ -59,6 +60,7 @@ namespace xlazy
         void install_engine();
 
         launch_options m_options;
+        std::unique_ptr<deferred_shell_imports> m_deferred_imports;
         std::unique_ptr<lazy_engine> m_engine;
         std::unique_ptr<lazy_magics> m_magics;
         std::optional<std::string> m_usage_error; // of the cell running now
