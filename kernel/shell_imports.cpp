@@ -11,9 +11,11 @@ namespace xlazy
 {
     namespace
     {
-        // The modules IPython's completer imports from jedi (`import jedi`,
-        // `jedi.settings....= False`, `import jedi.api.helpers`, `import jedi.api.classes`).
-        constexpr const char* jedi_modules[] = {"jedi.api.helpers", "jedi.api.classes", "jedi.settings"};
+        // Imported as `import m` by IPython and used only in functions: what the completer
+        // imports from jedi (`import jedi`, `jedi.settings.... = False`, `import
+        // jedi.api.helpers`, `import jedi.api.classes`), and pexpect, which runs `!commands`.
+        constexpr const char* pending_at_start[] = {"jedi.api.helpers", "jedi.api.classes", "jedi.settings",
+                                                    "pexpect"};
 
         // `from .terminal.embed import embed`, exactly as IPython/__init__ writes it.
         bool imports_embed(py::handle statement)
@@ -38,24 +40,24 @@ namespace xlazy
 
     deferred_shell_imports::deferred_shell_imports()
     {
-        defer_jedi();
+        defer_module_imports();
         defer_ipython_embed();
     }
 
     deferred_shell_imports::~deferred_shell_imports() = default;
 
-    void deferred_shell_imports::defer_jedi()
+    void deferred_shell_imports::defer_module_imports()
     {
         m_pending = std::make_unique<lazy_modules>([this](const std::string& module) { import_on_first_use(module); },
                                                    [](const std::string&, double) {});
         std::map<std::string, py::object> pending;
-        for (const char* dotted : jedi_modules)
+        for (const char* dotted : pending_at_start)
         {
             auto chain = m_pending->locate(dotted);
             auto objects = chain ? m_pending->pending_chain(*chain, /*carry_in_pending_parents=*/true) : std::nullopt;
             if (!objects)
             {
-                return; // no jedi (or an unusual one): IPython imports it, or not, as it would
+                return; // one is missing (or unusual): IPython imports them, or not, as it would
             }
             for (std::size_t link = 0; link < chain->size(); ++link)
             {
@@ -65,7 +67,7 @@ namespace xlazy
                 }
             }
         }
-        // In sys.modules, IPython's own `import jedi...` statements bind them without running them.
+        // In sys.modules, IPython's own import statements bind them without running them.
         py::dict modules = py::module_::import("sys").attr("modules");
         for (const auto& [name, module] : pending)
         {
@@ -76,8 +78,8 @@ namespace xlazy
 
     void deferred_shell_imports::import_on_first_use(const std::string& module)
     {
-        // Out of sys.modules, every jedi module still pending is imported the usual way, in
-        // jedi's own order, and the finder hands over the same objects.
+        // Out of sys.modules, every module still pending is imported the usual way, in its
+        // package's own order, and the finder hands over the same objects.
         py::dict modules = py::module_::import("sys").attr("modules");
         for (const auto& [name, pending] : m_pending_in_sys_modules)
         {

@@ -1,11 +1,12 @@
 // What making the IPython shell would import that no kernel needs before a user asks for
 // it: the terminal embedding code IPython/__init__ imports for `IPython.embed`
-// (prompt_toolkit and the terminal shell) and jedi, which IPython's completer imports at
-// once and uses only to complete. Both wait for their first use: `IPython.embed` is
-// imported when first read, jedi's modules are pending module objects that run on their
-// first attribute use (the settings IPython writes to them at import are kept).
+// (prompt_toolkit and the terminal shell), jedi, which IPython's completer imports at once
+// and uses only to complete, and pexpect, which only `!commands` use. They wait for their
+// first use: `IPython.embed` is imported when first read, jedi's and pexpect's modules are
+// pending module objects that run on their first attribute use (the settings IPython
+// writes to them at import are kept).
 // Create it before anything imports IPython. Owns a one-shot finder for the IPython
-// package and the pending jedi modules; changes nothing else IPython runs.
+// package and the pending modules; changes nothing else IPython runs.
 #pragma once
 
 #include <map>
@@ -28,7 +29,7 @@ namespace xlazy
 
     private:
         void defer_ipython_embed();
-        void defer_jedi();
+        void defer_module_imports();
         pybind11::object find_ipython_spec();
         void run_ipython_without_embed(pybind11::object module, pybind11::object original_loader);
         void import_on_first_use(const std::string& module);

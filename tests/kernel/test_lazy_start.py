@@ -97,3 +97,11 @@ def test_inspection_right_after_start_shows_the_signature(just_started):
     reply = just_started.request(lambda client: client.inspect("len", 3))
     assert reply["found"] is True
     assert "Signature: len(obj, /)" in ANSI_ESCAPE.sub("", reply["data"]["text/plain"])
+
+
+def test_shell_commands_run_after_a_start_without_pexpect(just_started):
+    assert loaded(just_started, ["ptyprocess"]) == "[]"
+    result = just_started.execute("!echo from a shell")
+    assert result.status == "ok", result
+    assert result.stdout == "from a shell\r\n"  # through a pseudo-terminal, as under ipykernel
+    assert loaded(just_started, ["ptyprocess"]) == "['ptyprocess']"
