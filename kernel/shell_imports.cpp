@@ -13,9 +13,10 @@ namespace xlazy
     {
         // Imported as `import m` by IPython and used only in functions: what the completer
         // imports from jedi (`import jedi`, `jedi.settings.... = False`, `import
-        // jedi.api.helpers`, `import jedi.api.classes`), and pexpect, which runs `!commands`.
+        // jedi.api.helpers`, `import jedi.api.classes`), pexpect, which runs `!commands`, and
+        // asyncio, which only top-level `await` and `%%script` need.
         constexpr const char* pending_at_start[] = {"jedi.api.helpers", "jedi.api.classes", "jedi.settings",
-                                                    "pexpect"};
+                                                    "pexpect", "asyncio"};
 
         // `from .terminal.embed import embed`, exactly as IPython/__init__ writes it.
         bool imports_embed(py::handle statement)
@@ -78,13 +79,16 @@ namespace xlazy
 
     void deferred_shell_imports::import_on_first_use(const std::string& module)
     {
-        // Out of sys.modules, every module still pending is imported the usual way, in its
-        // package's own order, and the finder hands over the same objects.
+        // Out of sys.modules, the modules of its package still pending are imported the usual
+        // way, in the package's own order, and the finder hands over the same objects.
+        const std::string package = module.substr(0, module.find('.'));
         py::dict modules = py::module_::import("sys").attr("modules");
         for (const auto& [name, pending] : m_pending_in_sys_modules)
         {
             py::str key(name);
-            if (m_pending->spec_of(name) && PyDict_GetItem(modules.ptr(), key.ptr()) == pending.ptr())
+            const bool in_package = name.compare(0, package.size(), package) == 0 &&
+                                    (name.size() == package.size() || name[package.size()] == '.');
+            if (in_package && m_pending->spec_of(name) && PyDict_GetItem(modules.ptr(), key.ptr()) == pending.ptr())
             {
                 PyDict_DelItem(modules.ptr(), key.ptr());
             }

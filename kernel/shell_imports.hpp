@@ -1,10 +1,10 @@
 // What making the IPython shell would import that no kernel needs before a user asks for
 // it: the terminal embedding code IPython/__init__ imports for `IPython.embed`
 // (prompt_toolkit and the terminal shell), jedi, which IPython's completer imports at once
-// and uses only to complete, and pexpect, which only `!commands` use. They wait for their
-// first use: `IPython.embed` is imported when first read, jedi's and pexpect's modules are
-// pending module objects that run on their first attribute use (the settings IPython
-// writes to them at import are kept).
+// and uses only to complete, pexpect, which only `!commands` use, and asyncio, which only
+// top-level `await` uses. They wait for their first use: `IPython.embed` is imported when
+// first read; the others are pending module objects in sys.modules that run on their first
+// attribute use (the settings IPython writes to them at import are kept).
 // Create it before anything imports IPython. Owns a one-shot finder for the IPython
 // package and the pending modules; changes nothing else IPython runs.
 #pragma once

@@ -5,7 +5,10 @@ import pytest
 
 from conftest import ANSI_ESCAPE, Kernel, plain_traceback
 
-DEFERRED_AT_START = ["prompt_toolkit", "IPython.terminal.embed", "IPython.terminal.interactiveshell", "parso"]
+DEFERRED_AT_START = [
+    "prompt_toolkit", "IPython.terminal.embed", "IPython.terminal.interactiveshell", "parso", "ptyprocess",
+    "asyncio.base_events",
+]
 
 
 @pytest.fixture
@@ -105,3 +108,15 @@ def test_shell_commands_run_after_a_start_without_pexpect(just_started):
     assert result.status == "ok", result
     assert result.stdout == "from a shell\r\n"  # through a pseudo-terminal, as under ipykernel
     assert loaded(just_started, ["ptyprocess"]) == "['ptyprocess']"
+
+
+def test_top_level_await_runs_after_a_start_without_asyncio(just_started):
+    assert loaded(just_started, ["asyncio.base_events"]) == "[]"
+    result = just_started.execute("import asyncio\nawait asyncio.sleep(0)\nasyncio.get_running_loop().is_running()")
+    assert result.status == "ok", result
+    assert result.text == "True"
+
+
+def test_using_one_deferred_package_leaves_the_others_waiting(just_started):
+    just_started.execute("import asyncio\nawait asyncio.sleep(0)")
+    assert just_started.value("import sys; 'jedi' in sys.modules, 'parso' in sys.modules") == "(True, False)"
