@@ -299,6 +299,29 @@ namespace xlazy
                 shell.attr("last_error") =
                     py::list(py::make_tuple(etype.attr("__name__"), py::str(evalue), stb));
             });
+        // An interrupt that lands while IPython formats a traceback is shown with a bare
+        // print, and one that lands after the cell's code is swallowed by run_cell's
+        // `finally: return result`: either way xeus-python never hears of the error and
+        // replies "ok", so Run All would go on. The result run_cell hands to post_run_cell
+        // still knows; with %run of a notebook, the request's own cell is the last to end.
+        // (Silent requests skip post_run_cell; they show nothing to interrupt.) The result
+        // is also what ipykernel answers from: a traceback shown for a nested run_cell (as
+        // %%capture runs one) or for a failing event callback is shown, as an error output,
+        // but is not the cell's error. Appended as pre_execute's callback is, as register()
+        // needs a signature.
+        m_ipython_shell.attr("events").attr("callbacks")["post_run_cell"].attr("append")(py::cpp_function(
+            [this, shell](py::object result)
+            {
+                m_cell_result = result;
+                py::object shown = shell.attr("last_error");
+                if (!shown.is_none() && result.attr("error_before_exec").is_none() &&
+                    result.attr("error_in_exec").is_none())
+                {
+                    publish_execution_error(py::str(shown[py::int_(0)]), py::str(shown[py::int_(1)]),
+                                            shown[py::int_(2)].cast<std::vector<std::string>>());
+                    shell.attr("last_error") = py::none();
+                }
+            }));
         // IPython prints a UsageError (bad magic arguments) without a traceback; ipykernel
         // still answers the cell with status "error", which stops "Run All", and shows no
         // error output. Remember it for the reply instead of reporting it as an exception.
@@ -368,11 +391,11 @@ namespace xlazy
                 {
                     py::gil_scoped_acquire gil;
                     m_output->begin_cells();
+                    m_cell_result = py::object();
                     // Before any Python code runs: the handlers of signals that came while
                     // the kernel was idle run here, not in the kernel's own bookkeeping.
                     interruptible_scope interruptible;
                     m_engine->begin_cell(execution_counter);
-                    py::object before = m_ipython_shell.attr("last_execution_result");
                     {
                         py::gil_scoped_release release_for_base;
                         reply = xpyt::interpreter::execute_request_impl(
@@ -380,7 +403,7 @@ namespace xlazy
                             allow_stdin);
                     }
                     interrupted_late = interruptible.close();
-                    unreported = unreported_error(before);
+                    unreported = unreported_error();
                 }
                 if (in_forked_child())
                 {
@@ -409,13 +432,11 @@ namespace xlazy
             });
     }
 
-    std::optional<std::string> interpreter::unreported_error(const py::object& before)
+    std::optional<std::string> interpreter::unreported_error()
     {
-        // IPython shows an interrupt that lands while it formats a traceback with a bare
-        // print, so xeus-python never hears of the error and replies "ok", and Run All goes
-        // on. The execution result still knows the cell raised.
-        py::object result = m_ipython_shell.attr("last_execution_result");
-        if (result.is_none() || result.is(before))
+        // Taken, so that the next cell starts without one.
+        py::object result = std::move(m_cell_result);
+        if (!result || result.is_none())
         {
             return std::nullopt;
         }

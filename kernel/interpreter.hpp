@@ -59,8 +59,8 @@ namespace xlazy
         void send_next_input_to_the_front_end();
         void refuse_input_like_ipykernel();
         // The class name of an exception the cell raised that IPython did not report as an
-        // error (see the definition); the result before the cell is `before`.
-        std::optional<std::string> unreported_error(const pybind11::object& before);
+        // error (see record_errors_by_class_name).
+        std::optional<std::string> unreported_error();
         [[noreturn]] void leave_forked_child(const nl::json& reply);
         void send_log_to_terminal();
         void run_python_exit_handlers();
@@ -72,6 +72,7 @@ namespace xlazy
         std::unique_ptr<lazy_engine> m_engine;
         std::unique_ptr<lazy_magics> m_magics;
         std::optional<std::string> m_usage_error; // of the cell running now
+        pybind11::object m_cell_result; // what run_cell returned for the cell running now
         bool m_allow_stdin = false;               // of the cell running now
         history& m_history;
         output_capture* m_output = nullptr;

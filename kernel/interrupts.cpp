@@ -74,6 +74,33 @@ namespace xlazy
 
     namespace
     {
+        // While idle, SIGINT is ignored, as ipykernel does. Blocking it is not enough: threads
+        // a cell starts (OpenBLAS's workers, created while numpy is imported) inherit the
+        // cell's open mask, and an interrupt one of them takes would raise KeyboardInterrupt
+        // in whatever Python code the main thread runs next: the kernel's own bookkeeping, a
+        // completion, or the next cell. The action the cell had is put back as the next starts.
+        struct sigaction action_of_the_last_cell;
+        bool ignoring_idle_interrupts = false;
+
+        void ignore_interrupts_until_the_next_cell()
+        {
+            struct sigaction ignore
+            {
+            };
+            ignore.sa_handler = SIG_IGN;
+            sigemptyset(&ignore.sa_mask);
+            ignoring_idle_interrupts = sigaction(SIGINT, &ignore, &action_of_the_last_cell) == 0;
+        }
+
+        void take_interrupts_in_this_cell()
+        {
+            if (ignoring_idle_interrupts)
+            {
+                sigaction(SIGINT, &action_of_the_last_cell, nullptr);
+                ignoring_idle_interrupts = false;
+            }
+        }
+
         // Runs the Python handlers of signals CPython has recorded. True if one was SIGINT's.
         bool run_recorded_handlers(const char* when)
         {
@@ -102,6 +129,7 @@ namespace xlazy
         }
         // An interrupt caught by a thread that user code started is recorded too: dropped.
         run_recorded_handlers("a signal handler run while the kernel was idle");
+        take_interrupts_in_this_cell();
         sigset_t set = asynchronous_signals();
         pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
     }
@@ -110,6 +138,7 @@ namespace xlazy
     {
         sigset_t set = asynchronous_signals();
         pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        ignore_interrupts_until_the_next_cell();
         return run_recorded_handlers("a signal handler run as the cell ended");
     }
 
@@ -117,6 +146,10 @@ namespace xlazy
     {
         sigset_t set = asynchronous_signals();
         pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        if (!ignoring_idle_interrupts)
+        {
+            ignore_interrupts_until_the_next_cell();
+        }
     }
 
     void interrupt_running_cell()

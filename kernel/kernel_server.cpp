@@ -188,6 +188,11 @@ namespace xlazy
                 {
                     return;
                 }
+                // The prompt comes after what the cell printed before asking, as under ipykernel.
+                if (auto flush = flush_streams.load())
+                {
+                    flush();
+                }
                 {
                     stdin_wait wait;
                     m_inner->send_stdin(std::move(message));

@@ -247,7 +247,7 @@ namespace xlazy
 
     output_capture::output_capture(publisher publish)
         : m_publish(publish),
-          m_streams{{"stdout", STDOUT_FILENO, -1, {}, {}}, {"stderr", STDERR_FILENO, -1, {}, {}}}
+          m_streams{{"stdout", STDOUT_FILENO, -1, {}, {}, {}}, {"stderr", STDERR_FILENO, -1, {}, {}, {}}}
     {
         m_terminal_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
         m_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -293,7 +293,7 @@ namespace xlazy
         {
             return;
         }
-        if (m_queue.empty())
+        if (nothing_waits())
         {
             m_flush_due = std::chrono::steady_clock::now() + flush_interval;
         }
@@ -303,6 +303,40 @@ namespace xlazy
         }
         m_queue.back().bytes.append(data, size);
         m_queued_bytes += size;
+    }
+
+    bool output_capture::nothing_waits() const
+    {
+        return m_queue.empty() && m_streams[stdout_stream].unfinished_line.empty() &&
+               m_streams[stderr_stream].unfinished_line.empty();
+    }
+
+    void output_capture::enqueue_unfinished_line(stream_id id)
+    {
+        std::string line = std::move(m_streams[id].unfinished_line);
+        m_streams[id].unfinished_line.clear();
+        enqueue(id, line.data(), line.size());
+    }
+
+    void output_capture::enqueue_python_text(stream_id id, const std::string& bytes)
+    {
+        if (nothing_waits())
+        {
+            m_flush_due = std::chrono::steady_clock::now() + flush_interval;
+        }
+        // Text of the other stream was written before this: it goes first.
+        enqueue_unfinished_line(id == stdout_stream ? stderr_stream : stdout_stream);
+        std::string& unfinished = m_streams[id].unfinished_line;
+        unfinished += bytes;
+        const std::size_t last_newline = unfinished.rfind('\n');
+        const std::size_t finished = unfinished.size() >= flush_size ? unfinished.size()
+                                     : last_newline == std::string::npos ? 0
+                                                                         : last_newline + 1;
+        if (finished > 0)
+        {
+            enqueue(id, unfinished.data(), finished);
+            unfinished.erase(0, finished);
+        }
     }
 
     void output_capture::read_pipes()
@@ -335,7 +369,7 @@ namespace xlazy
             bool due = false;
             {
                 std::lock_guard<std::mutex> lock(m_mutex);
-                if (!m_queue.empty())
+                if (!nothing_waits())
                 {
                     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(m_flush_due - std::chrono::steady_clock::now());
                     due = left.count() <= 0 || m_queued_bytes >= flush_size;
@@ -440,8 +474,8 @@ namespace xlazy
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             read_pipes();
-            first = m_queue.empty();
-            enqueue(id, bytes.data(), bytes.size());
+            first = nothing_waits();
+            enqueue_python_text(id, bytes);
             full = m_queued_bytes >= flush_size;
         }
         if (full)
@@ -491,6 +525,8 @@ namespace xlazy
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             read_pipes();
+            enqueue_unfinished_line(stdout_stream);
+            enqueue_unfinished_line(stderr_stream);
             taken.swap(m_queue);
             m_queued_bytes = 0;
         }

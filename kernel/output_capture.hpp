@@ -70,6 +70,11 @@ namespace xlazy
             int read_fd = -1;
             std::string incomplete; // the start of a UTF-8 character a read split
             std::string child_line; // used only in a forked child
+            // Python's text after its last newline. A line Python is still writing is
+            // held, as a terminal's line-buffered stdout holds it, so that whole lines from
+            // the pipe (a forked child's, a C library's) go before it instead of splitting
+            // it; a flush, the other stream, the deadline or the cell's end send it.
+            std::string unfinished_line;
         };
         struct chunk
         {
@@ -84,6 +89,9 @@ namespace xlazy
         static void before_fork();
         static void in_child_after_fork();
         void enqueue(stream_id id, const char* data, std::size_t size); // m_mutex held
+        void enqueue_python_text(stream_id id, const std::string& bytes); // m_mutex held
+        void enqueue_unfinished_line(stream_id id);                      // m_mutex held
+        bool nothing_waits() const;                                       // m_mutex held
         void read_pipes();                                              // m_mutex held
         void read_loop();
         void wake_reader();

@@ -91,9 +91,17 @@ namespace xlazy
             return name.empty() ? base : base + "." + name;
         }
 
+        // Looked up for every import statement a module runs: one interned key, not a new
+        // string each time.
+        PyObject* lazy_modules_key()
+        {
+            static PyObject* key = PyUnicode_InternFromString("__lazy_modules__");
+            return key;
+        }
+
         bool listed_in_lazy_modules(PyObject* globals, const std::string& module)
         {
-            PyObject* listed = PyDict_GetItemString(globals, "__lazy_modules__");
+            PyObject* listed = PyDict_GetItemWithError(globals, lazy_modules_key());
             if (listed == nullptr)
             {
                 return false;
@@ -223,7 +231,7 @@ namespace xlazy
 
     PyObject* library_imports::deferred_import(PyObject* name, PyObject* globals, PyObject* fromlist, int level)
     {
-        const bool opted_in = PyDict_GetItemString(globals, "__lazy_modules__") != nullptr;
+        const bool opted_in = PyDict_GetItemWithError(globals, lazy_modules_key()) != nullptr;
         if ((m_policy.mode() != lazy_mode::all && !opted_in) || level < 0)
         {
             return nullptr;

@@ -1,6 +1,5 @@
 #include "registry.hpp"
 
-#include <set>
 
 
 namespace py = pybind11;
@@ -53,14 +52,11 @@ namespace xlazy
 
     namespace
     {
-        std::set<std::string> loaded_module_names()
+        // Copied in C, and compared without making a string of every loaded module: a
+        // resolve takes one before and one after, and a notebook has a thousand modules.
+        py::set loaded_module_names()
         {
-            std::set<std::string> names;
-            for (auto item : py::module_::import("sys").attr("modules").cast<py::dict>())
-            {
-                names.insert(py::str(item.first));
-            }
-            return names;
+            return py::set(py::module_::import("sys").attr("modules"));
         }
 
         // Waits for another thread's resolve of the same import without holding the GIL,
@@ -149,11 +145,11 @@ namespace xlazy
             entry.state = import_state::resolved;
             entry.reason.clear();
             entry.modules_loaded.clear();
-            for (const auto& name : loaded_module_names())
+            for (auto loaded : py::module_::import("sys").attr("modules").cast<py::dict>())
             {
-                if (before.count(name) == 0)
+                if (!before.contains(loaded.first))
                 {
-                    entry.modules_loaded.push_back(name);
+                    entry.modules_loaded.push_back(py::str(loaded.first));
                 }
             }
         }

@@ -72,3 +72,33 @@ def test_a_line_printed_before_a_long_wait_is_shown_during_the_wait(kernel_for_o
     assert message["content"]["text"] == "working...\n"
     assert not marker.exists(), "the line was held until the cell's wait was over"
     kernel_for_output.shell_reply(msg_id)
+
+
+def test_a_whole_line_from_c_or_a_child_goes_before_the_line_python_is_writing(kernel_for_output):
+    # As on a terminal, where Python's line-buffered stdout holds 'parent ' until its newline.
+    result = kernel_for_output.execute("import os, sys\n"
+                                       "sys.stdout.write('parent ')\n"
+                                       "os.write(1, b'from C\\n')\n"
+                                       "print('finishes')")
+    assert result.stdout == "from C\nparent finishes\n"
+
+
+def test_an_unfinished_line_is_still_shown_when_python_flushes_it(kernel_for_output):
+    result = kernel_for_output.execute("import os, sys\n"
+                                       "print('Solving...', end='', flush=True)\n"
+                                       "os.write(1, b'done\\n')")
+    assert result.stdout == "Solving...done\n"
+
+
+def test_progress_without_newlines_is_published_while_the_cell_runs(kernel_for_output):
+    msg_id = kernel_for_output.client.execute("import time\n"
+                                              "print('.', end='')\n"
+                                              "time.sleep(3)")
+    deadline = time.monotonic() + 2.5
+    seen = ""
+    while time.monotonic() < deadline and not seen:
+        message = kernel_for_output.client.get_iopub_msg(timeout=2.5)
+        if message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream":
+            seen = message["content"]["text"]
+    assert seen == "."
+    kernel_for_output.shell_reply(msg_id)

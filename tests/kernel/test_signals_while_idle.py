@@ -68,3 +68,18 @@ def test_sigterm_without_a_handler_still_ends_an_idle_kernel(fresh_kernel):
     fresh_kernel.execute("x = 1")
     fresh_kernel.manager.signal_kernel(signal.SIGTERM)
     assert wait_for_exit(fresh_kernel.pid)
+
+
+def test_interrupt_while_idle_never_reaches_a_completion_or_the_next_cell(fresh_kernel):
+    # A thread the cell starts inherits the cell's signal mask: it would take the idle
+    # interrupt for the whole process.
+    fresh_kernel.execute("import threading, time\n"
+                         "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()")
+    fresh_kernel.manager.interrupt_kernel()
+    time.sleep(0.3)
+    completion = fresh_kernel.request(lambda client: client.complete("threading.Thr", 13))
+    assert completion["status"] == "ok", completion
+    assert "Thread" in completion["matches"]
+    result = fresh_kernel.execute("1 + 1")
+    assert result.status == "ok", result.errors
+    assert result.text == "2"

@@ -1,5 +1,8 @@
-"""input() and getpass() when the front end allows no stdin: IPython's
-StdinNotImplementedError with ipykernel's message, with or without deferral."""
+"""input() and getpass(): what the cell printed comes before the prompt; when the front end
+allows no stdin, IPython's StdinNotImplementedError with ipykernel's message, with or
+without deferral."""
+import queue
+
 import pytest
 
 RAW_INPUT = "raw_input was called, but this frontend does not support input requests."
@@ -67,3 +70,21 @@ def test_input_in_a_forked_child_raises_instead_of_answering_empty(kernel_in_eac
     prompts = [m["content"]["prompt"] for m in result.messages if m["msg_type"] == "input_request"]
     assert prompts == ["from the kernel"]
     assert result.stdout == "child raised StdinNotImplementedError\nasked in the parent: yes\n"
+
+
+def test_what_the_cell_printed_is_published_before_the_prompt(kernel):
+    msg_id = kernel.client.execute("print('before the prompt')\nanswer = input('name? ')", allow_stdin=True)
+    assert kernel.client.get_stdin_msg(timeout=30)["content"]["prompt"] == "name? "
+    # Already sent: well within the 0.2 s that coalesced output may otherwise wait.
+    printed = ""
+    try:
+        while not printed:
+            message = kernel.client.get_iopub_msg(timeout=0.1)
+            if message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream":
+                printed = message["content"]["text"]
+    except queue.Empty:
+        pass
+    kernel.client.input("Ada")
+    assert kernel.shell_reply(msg_id)["status"] == "ok"
+    assert printed == "before the prompt\n"
+    assert kernel.value("answer") == "'Ada'"

@@ -66,5 +66,7 @@ CASES = [
     case("thread_prints_and_is_joined", "import threading\nt = threading.Thread(target=print, args=('from a thread',))\nt.start()\nt.join()"),
     case("warning_in_a_cell", "import warnings\nwarnings.warn('careful')"),
     case("nested_run_cell", "get_ipython().run_cell('print(\"nested\")');"),
+    case("error_in_a_nested_run_cell_is_not_the_cell_s_error", "get_ipython().run_cell('1/0').error_in_exec.__class__.__name__", "'next cell runs'"),
+    case("error_inside_the_capture_cell_magic_is_not_the_cell_s_error", "%%capture captured\n1/0", "captured.stdout.splitlines()[:0]"),
     case("cwd_is_the_notebook_directory", "import os\nos.getcwd()"),
 ]
