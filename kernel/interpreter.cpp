@@ -51,6 +51,26 @@ namespace xlazy
                 return error_reply("KernelError", std::string(request) + " failed");
             }
         }
+
+        // IPython.__version__, also before the shell (and IPython) is imported: its release
+        // module is plain data, read here without running the IPython package.
+        std::string ipython_version()
+        {
+            py::dict modules = py::module_::import("sys").attr("modules");
+            if (modules.contains("IPython.core.release"))
+            {
+                return py::str(modules["IPython.core.release"].attr("version"));
+            }
+            py::object spec = py::module_::import("importlib.util").attr("find_spec")("IPython");
+            py::object path = py::module_::import("os.path")
+                                  .attr("join")(spec.attr("submodule_search_locations")[py::int_(0)], "core",
+                                                "release.py");
+            py::module_ builtins = py::module_::import("builtins");
+            py::object source = py::module_::import("io").attr("open_code")(path).attr("read")();
+            py::dict release;
+            builtins.attr("exec")(builtins.attr("compile")(source, path, "exec"), release);
+            return py::str(release["version"]);
+        }
     }
 
     interpreter::interpreter(const launch_options& options, history& inputs)
@@ -61,15 +81,44 @@ namespace xlazy
 
     void interpreter::configure_impl()
     {
-        // xeus constructs the interpreter with the GIL held, and the base releases it for
-        // good. IPython's application parses sys.argv and would warn about our `-f`;
+        // xeus constructs the interpreter with the GIL held; it is let go here for good, and
+        // the base, which would otherwise do it, runs later, from make_shell.
+        m_release_gil_at_startup = false;
+        m_release_gil = std::make_unique<py::gil_scoped_release>();
+        // A front end's first request is kernel_info, answered without the shell: the shell
+        // is made once that answer is out, while the user has not sent a cell yet.
+        after_each_shell_request(
+            [this]
+            {
+                try
+                {
+                    make_shell_once();
+                }
+                catch (...)
+                {
+                    // The next request that needs the shell tries again and answers with the error.
+                }
+            });
+    }
+
+    void interpreter::make_shell_once()
+    {
+        // Another thread asking meanwhile (the debugger, on the control thread) waits here
+        // without the GIL, which making the shell needs.
+        std::call_once(m_shell_made, [this] { make_shell(); });
+    }
+
+    void interpreter::make_shell()
+    {
+        py::gil_scoped_acquire gil;
+        // IPython's application parses sys.argv and would warn about our `-f`;
         // users still see the real command line in sys.argv, as under ipykernel.
         py::module_ sys = py::module_::import("sys");
         py::object argv = sys.attr("argv");
         sys.attr("argv") = argv[py::slice(0, 1, 1)];
+        m_deferred_imports = std::make_unique<deferred_shell_imports>();
         match_ipykernel_namespace(); // before the base creates the shell
         xpyt::interpreter::configure_impl();
-        py::gil_scoped_acquire gil;
         sys.attr("argv") = argv;
         identify_as_a_notebook_kernel();
         record_errors_by_class_name();
@@ -302,6 +351,7 @@ namespace xlazy
             "internal_request",
             [&]
             {
+                make_shell_once();
                 py::gil_scoped_acquire gil;
                 py::module_ sys = py::module_::import("sys");
                 py::object cell_stdout = sys.attr("stdout");
@@ -331,6 +381,7 @@ namespace xlazy
             "execute_request",
             [&]
             {
+                make_shell_once();
                 m_history.begin_cell(execution_counter);
                 m_usage_error.reset();
                 m_allow_stdin = allow_stdin;
@@ -428,6 +479,7 @@ namespace xlazy
     nl::json interpreter::with_pending_name_resolved(const std::string& code, int cursor_pos,
                                                      const char* trigger, Request&& request)
     {
+        make_shell_once();
         py::gil_scoped_acquire gil;
         try
         {
@@ -472,7 +524,11 @@ namespace xlazy
     nl::json interpreter::is_complete_request_impl(const std::string& code)
     {
         return answer_or_report("is_complete_request",
-                                [&] { return xpyt::interpreter::is_complete_request_impl(code); });
+                                [&]
+                                {
+                                    make_shell_once();
+                                    return xpyt::interpreter::is_complete_request_impl(code);
+                                });
     }
 
     nl::json interpreter::kernel_info_request_impl()
@@ -498,9 +554,7 @@ namespace xlazy
                 reply["language_info"]["nbconvert_exporter"] = "python";
                 const bool deferring = m_options.mode != lazy_mode::off;
                 reply["banner"] =
-                    "xlazy " XLAZY_VERSION " (Python " + version + ", IPython " +
-                    py::str(py::module_::import("IPython").attr("__version__")).cast<std::string>() +
-                    ")\n" +
+                    "xlazy " XLAZY_VERSION " (Python " + version + ", IPython " + ipython_version() + ")\n" +
                     (deferring ? "Imports are deferred: a module is imported when a cell first "
                                  "needs it. %lazy status shows what is pending.\n"
                                : "Lazy imports are off: every import runs at once.\n");

@@ -1,19 +1,23 @@
 // xlazy::interpreter: xeus-python's IPython-backed interpreter, with the fixes that make it
 // behave like ipykernel (error names, a real __main__ module, captured fd output, forked
 // children, interrupts, input without stdin, notebook detection, atexit at shutdown) and the
-// lazy-import mode. Glue only: it owns no import decisions.
+// lazy-import mode. The shell is made after the first request has been answered (usually
+// kernel_info, which needs no shell), or by the first request that needs it.
+// Glue only: it owns no import decisions.
 #pragma once
 
 #include "pybind11/pybind11.h"
 #include "xeus-python/xinterpreter.hpp"
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
 #include "engine/engine.hpp"
 #include "launch_options.hpp"
 #include "magics.hpp"
+#include "shell_imports.hpp"
 
 namespace xlazy
 {
@@ -45,6 +49,10 @@ namespace xlazy
         nl::json with_pending_name_resolved(const std::string& code, int cursor_pos, const char* trigger,
                                             Request&& request);
 
+        // The IPython shell and everything built on it, made once, on the thread that first
+        // needs it; the caller must not hold the GIL.
+        void make_shell_once();
+        void make_shell();
         void match_ipykernel_namespace();
         void identify_as_a_notebook_kernel();
         void record_errors_by_class_name();
@@ -59,6 +67,8 @@ namespace xlazy
         void install_engine();
 
         launch_options m_options;
+        std::unique_ptr<deferred_shell_imports> m_deferred_imports;
+        std::once_flag m_shell_made;
         std::unique_ptr<lazy_engine> m_engine;
         std::unique_ptr<lazy_magics> m_magics;
         std::optional<std::string> m_usage_error; // of the cell running now

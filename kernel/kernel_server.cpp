@@ -33,6 +33,7 @@ namespace xlazy
         class kernel_server;
         std::atomic<kernel_server*> the_server{nullptr};
         std::atomic<void (*)()> flush_streams{nullptr};
+        std::function<void()> after_shell_request; // set before the server starts
 
         // Delegates everything to xeus's own server, watching messages on the way.
         class kernel_server : public xeus::xserver
@@ -48,6 +49,10 @@ namespace xlazy
                     {
                         note_request(message);
                         notify_shell_listener(std::move(message));
+                        if (after_shell_request)
+                        {
+                            after_shell_request();
+                        }
                     });
                 m_inner->register_stdin_listener([this](xeus::xmessage message)
                                                  { notify_stdin_listener(std::move(message)); });
@@ -273,6 +278,11 @@ namespace xlazy
     void flush_streams_before(void (*flush)())
     {
         flush_streams = flush;
+    }
+
+    void after_each_shell_request(std::function<void()> task)
+    {
+        after_shell_request = std::move(task);
     }
 
     std::unique_ptr<xeus::xserver> make_kernel_server(xeus::xcontext& context, const xeus::xconfiguration& config,

@@ -13,6 +13,7 @@
 // Owns no decision about cells; touches Python only through stdin_wait.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "xeus/xkernel.hpp"
@@ -31,6 +32,10 @@ namespace xlazy
     // Called, on the shell thread and without any lock of the server held, before each
     // message other than a stream message is published on iopub for the shell.
     void flush_streams_before(void (*flush)());
+
+    // Called on the shell thread after each shell request has been answered and its idle
+    // status published: work that can wait until the front end has its answer.
+    void after_each_shell_request(std::function<void()> task);
 
     std::unique_ptr<xeus::xserver> make_kernel_server(xeus::xcontext& context, const xeus::xconfiguration& config,
                                                       nl::json::error_handler_t eh);

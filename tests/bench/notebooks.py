@@ -23,7 +23,9 @@ status, as "Run All" in a notebook does. Metrics, medians over the rounds:
   per cell      execute_request sent -> execute_reply, median over the cells
                 of one run; shown for trivial-200 only
   start-up CPU  CPU time (user + system) of the kernel process at its first
-                kernel_info_reply
+                kernel_info_reply; xlazy makes its IPython shell right after
+                that reply, so its start-up is only complete after cell 1
+                (one-plus-one's total CPU and peak RSS)
   total CPU     CPU time of the kernel process after the last cell; on a
                 busy machine the fairer comparison, wall time is inflated by
                 whatever else runs
@@ -118,7 +120,8 @@ TARGETS = [
     Target("one-plus-one", "first_result_ms", 0.40, "ipykernel",
            "one-plus-one", issue="#8"),
     Target("numpy-only", "total_ms", 2.5, BARE, "numpy-only", issue="#8"),
-    Target("one-plus-one", "startup_rss_mib", 0.6, "ipykernel",
+    # After the first cell: the kernel may finish starting once kernel_info is answered.
+    Target("one-plus-one", "peak_rss_mib", 0.6, "ipykernel",
            "one-plus-one", issue="#8"),
 ]
 # Notebooks as people write them, summed up in one line of the report.
