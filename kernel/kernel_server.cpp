@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include <openssl/crypto.h>
+
 #include "xeus/xserver_shell_main.hpp"
 
 #include "forked_child.hpp"
@@ -292,6 +294,12 @@ namespace xlazy
         auto gate = std::make_unique<wire_gate>(context.get_wrapped_context<zmq::context_t>(), public_configuration,
                                                 config, terminal_fd);
         the_gate = gate.get();
+        // OpenSSL frees its state, the signing digests and each thread's error queue, in an
+        // exit handler it registers when it first initialises, and exit handlers run in
+        // reverse order. Initialised only later, by the gate's first signature check, it would
+        // be torn down before finish_gate_at_exit signs the last replies and ends the gate's
+        // thread (whose error queue then leaked). Initialised here, it goes after the gate.
+        OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, nullptr);
         std::atexit(&finish_gate_at_exit);
         return std::make_unique<kernel_server>(std::move(inner), std::move(gate));
     }

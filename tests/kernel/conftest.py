@@ -56,6 +56,8 @@ class Kernel:
         kernel_env = dict(os.environ)
         kernel_env.update(env or {})
         self.manager.start_kernel(extra_arguments=list(extra_arguments), env=kernel_env)
+        if kernel_name == KERNEL_NAME:
+            assert_runs_the_built_program(self.pid)
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=TIMEOUT)
@@ -140,6 +142,15 @@ class Kernel:
         self.client.stop_channels()
         if self.manager.has_kernel:
             self.manager.shutdown_kernel(now=False)
+
+
+def assert_runs_the_built_program(pid):
+    """The kernel jupyter_client found on JUPYTER_PATH is the program this build made
+    (XLAZY_PROGRAM), not an xlazy installed elsewhere: otherwise the sanitizer build's run
+    would silently test another binary."""
+    running = os.path.realpath(f"/proc/{pid}/exe")
+    built = os.path.realpath(os.environ["XLAZY_PROGRAM"])
+    assert running == built, f"the kernel under test runs {running}, not the built {built}"
 
 
 def kernel_with_probes(directory, probes, extra_arguments=(), env=None):

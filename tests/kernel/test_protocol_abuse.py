@@ -13,7 +13,7 @@ import zmq
 from jupyter_client.manager import KernelManager
 from jupyter_client.session import Session
 
-from conftest import TIMEOUT, Kernel, wait_for_exit
+from conftest import TIMEOUT, Kernel, assert_runs_the_built_program, wait_for_exit
 
 DELIMITER = b"<IDS|MSG>"
 QUIET = 0.5  # how long to listen for a message that must not come
@@ -27,6 +27,7 @@ class LoggedKernel(Kernel):
         self._log = open(log_path, "w")
         self.manager = KernelManager(kernel_name="xlazy")
         self.manager.start_kernel(env=dict(os.environ), stderr=self._log)
+        assert_runs_the_built_program(self.pid)
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=TIMEOUT)

@@ -50,6 +50,8 @@ def main(report_dir, command):
     reports.mkdir(parents=True)
     env = dict(os.environ)
     env.update(sanitizer_environment(reports))
+    # Tests that check one process's reports look here (tests/kernel/test_sanitized_build.py).
+    env["XLAZY_SANITIZER_REPORTS"] = str(reports)
     exit_code = subprocess.call(command, env=env)
     found = sorted(reports.iterdir())
     for report in found:
