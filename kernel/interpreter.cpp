@@ -71,6 +71,50 @@ namespace xlazy
             builtins.attr("exec")(builtins.attr("compile")(source, path, "exec"), release);
             return py::str(release["version"]);
         }
+
+        // What ipykernel's application reads after ipython_config.py, which xeus-python's has read.
+        void read_kernel_config_file(py::object app)
+        {
+            py::module_ config = py::module_::import("traitlets.config");
+            try
+            {
+                config.attr("Application").attr("load_config_file")(app, "ipython_kernel_config.py",
+                                                                      "path"_a = app.attr("config_file_paths"));
+            }
+            catch (py::error_already_set& error)
+            {
+                if (!error.matches(py::module_::import("traitlets.config.loader").attr("ConfigFileNotFound")))
+                {
+                    throw;
+                }
+            }
+        }
+
+        // Python's exit handlers run on the control thread at shutdown (see
+        // shutdown_request_impl), and IPython's ends the history session there with the
+        // connection the shell thread opened. sqlite3 refuses that by default: the session's
+        // end was never written, and the exception stopped IPython's handler before it removed
+        // the shell's temporary files and let its history thread finish. The option is given
+        // to the history manager alone: the configuration users read stays theirs.
+        py::dict history_connection_options(py::object config)
+        {
+            py::dict options;
+            for (const char* section : {"HistoryAccessor", "HistoryManager"}) // the subclass's last
+            {
+                if (!config.contains(section) || !config[section].contains("connection_options"))
+                {
+                    continue;
+                }
+                py::object configured = config[section]["connection_options"];
+                if (py::hasattr(configured, "get_value")) // a LazyConfigValue: `...connection_options.update(...)`
+                {
+                    configured = configured.attr("get_value")(py::dict());
+                }
+                options.attr("update")(configured);
+            }
+            options["check_same_thread"] = false;
+            return options;
+        }
     }
 
     interpreter::interpreter(const launch_options& options, history& inputs)
@@ -118,6 +162,7 @@ namespace xlazy
         sys.attr("argv") = argv[py::slice(0, 1, 1)];
         m_deferred_imports = std::make_unique<deferred_shell_imports>();
         match_ipykernel_namespace(); // before the base creates the shell
+        configure_shell_like_ipykernel();
         xpyt::interpreter::configure_impl();
         sys.attr("argv") = argv;
         identify_as_a_notebook_kernel();
@@ -205,6 +250,53 @@ namespace xlazy
                 return prepare(shell, user_module, py::none());
             },
             py::is_method(shell_class), py::arg("user_module") = py::none(), py::arg("user_ns") = py::none());
+    }
+
+    void interpreter::configure_shell_like_ipykernel()
+    {
+        // ipykernel reads the profile's ipython_config.py, then ipython_kernel_config.py, and
+        // makes its shell with the application as parent, so that configuration applies
+        // (InteractiveShell.ast_node_interactivity, InlineBackend.figure_formats,
+        // HistoryManager.enabled ...). xeus-python's application reads only the first file
+        // and makes the shell without a parent, so none of it reached the shell.
+        py::object app_class = py::module_::import("xeus_python_shell.shell").attr("XPythonShellApp");
+        py::object shell_class = py::module_::import("xeus_python_shell.shell").attr("XPythonShell");
+        py::object history_manager = py::module_::import("IPython.core.history").attr("HistoryManager");
+        shell_class.attr("init_history") = py::cpp_function(
+            [history_manager](py::object shell)
+            {
+                py::object manager =
+                    history_manager("shell"_a = shell, "parent"_a = shell,
+                                    "connection_options"_a = history_connection_options(shell.attr("config")));
+                shell.attr("history_manager") = manager;
+                shell.attr("configurables").attr("append")(manager);
+            },
+            py::is_method(shell_class));
+        py::object init_shell = app_class.attr("init_shell");
+        app_class.attr("init_shell") = py::cpp_function(
+            [init_shell, shell_class](py::object app)
+            {
+                read_kernel_config_file(app);
+                py::object instance = shell_class.attr("instance");
+                shell_class.attr("instance") = py::cpp_function(
+                    [instance, app](py::args args, py::kwargs kwargs)
+                    {
+                        kwargs["parent"] = app;
+                        kwargs["profile_dir"] = app.attr("profile_dir");
+                        return instance(*args, **kwargs);
+                    });
+                try
+                {
+                    init_shell(app);
+                }
+                catch (...)
+                {
+                    py::delattr(shell_class, "instance");
+                    throw;
+                }
+                py::delattr(shell_class, "instance"); // SingletonConfigurable's again
+            },
+            py::is_method(app_class));
     }
 
     void interpreter::identify_as_a_notebook_kernel()

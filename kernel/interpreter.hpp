@@ -54,6 +54,7 @@ namespace xlazy
         void make_shell_once();
         void make_shell();
         void match_ipykernel_namespace();
+        void configure_shell_like_ipykernel();
         void identify_as_a_notebook_kernel();
         void record_errors_by_class_name();
         void send_next_input_to_the_front_end();

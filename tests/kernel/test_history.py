@@ -1,4 +1,9 @@
-"""history_request answers like IPython: numbered cells of the current session, glob search."""
+"""history_request answers like IPython: numbered cells of the current session, glob search;
+and the session IPython records in its history database ends as under ipykernel."""
+import pathlib
+import sqlite3
+
+from conftest import Kernel
 
 
 def history(kernel, **arguments):
@@ -34,3 +39,20 @@ def test_output_flag_pairs_each_input_with_its_output(fresh_kernel):
     [entry] = fresh_kernel.request(lambda c: c.history(hist_access_type="tail", n=1, raw=True, output=True))["history"]
     assert entry[2][0] == "40 + 2"
     assert len(entry[2]) == 2
+
+
+def test_shutdown_ends_the_history_session_and_removes_the_shells_temporary_files(tmp_path):
+    # IPython's exit handler runs on the kernel's control thread at shutdown, with the
+    # database connection the shell thread opened.
+    kernel = Kernel(env={"IPYTHONDIR": str(tmp_path)})
+    try:
+        kernel.execute("answer = 42")
+        temporary = kernel.execute("print(get_ipython().mktempfile('draft'))").stdout.strip()
+        assert pathlib.Path(temporary).exists()
+    finally:
+        kernel.shutdown()
+    with sqlite3.connect(tmp_path / "profile_default" / "history.sqlite") as database:
+        [(end, cells)] = database.execute("SELECT end, num_cmds FROM sessions").fetchall()
+    assert end is not None
+    assert cells == 2
+    assert not pathlib.Path(temporary).exists()
