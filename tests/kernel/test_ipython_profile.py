@@ -1,57 +1,48 @@
 """The profile's configuration reaches the shell, as under ipykernel: ipython_config.py,
 then ipython_kernel_config.py, whose settings win."""
+import contextlib
+
 from conftest import Kernel
 
 
+@contextlib.contextmanager
 def kernel_with_profile(ipython_dir, **config_files):
     profile = ipython_dir / "profile_default"
     profile.mkdir(parents=True)
     for name, text in config_files.items():
         (profile / f"{name}.py").write_text(text)
-    return Kernel(env={"IPYTHONDIR": str(ipython_dir)})
+    kernel = Kernel(env={"IPYTHONDIR": str(ipython_dir)})
+    try:
+        yield kernel
+    finally:
+        kernel.shutdown()
 
 
 def test_ipython_config_settings_apply_to_the_shell(tmp_path):
-    kernel = kernel_with_profile(tmp_path, ipython_config="c.InteractiveShell.ast_node_interactivity = 'all'\n")
-    try:
-        cell = kernel.execute("1\n2")
-        assert [result["text/plain"] for result in cell.results] == ["1", "2"]
-    finally:
-        kernel.shutdown()
+    with kernel_with_profile(tmp_path, ipython_config="c.InteractiveShell.ast_node_interactivity = 'all'\n") as kernel:
+        assert [result["text/plain"] for result in kernel.execute("1\n2").results] == ["1", "2"]
 
 
 def test_ipython_kernel_config_is_read_after_ipython_config(tmp_path):
-    kernel = kernel_with_profile(
+    with kernel_with_profile(
         tmp_path,
         ipython_config="c.InteractiveShell.ast_node_interactivity = 'all'\n",
         ipython_kernel_config="c.InteractiveShell.ast_node_interactivity = 'last_expr_or_assign'\n",
-    )
-    try:
+    ) as kernel:
         assert kernel.execute("1\nanswer = 42").text == "42"
-    finally:
-        kernel.shutdown()
 
 
 def test_history_can_be_switched_off_in_the_profile(tmp_path):
-    kernel = kernel_with_profile(tmp_path, ipython_config="c.HistoryManager.enabled = False\n")
-    try:
+    with kernel_with_profile(tmp_path, ipython_config="c.HistoryManager.enabled = False\n") as kernel:
         kernel.execute("answer = 42")
-    finally:
-        kernel.shutdown()
     assert not (tmp_path / "profile_default" / "history.sqlite").exists()
 
 
-def test_a_config_file_that_raises_is_skipped_and_the_kernel_starts(tmp_path):
-    kernel = kernel_with_profile(tmp_path, ipython_kernel_config="1 / 0\n")
-    try:
-        assert kernel.execute("6 * 7").text == "42"
-    finally:
-        kernel.shutdown()
-
-
 def test_configured_history_connection_options_are_kept(tmp_path):
-    kernel = kernel_with_profile(tmp_path, ipython_config="c.HistoryManager.connection_options = {'timeout': 7.0}\n")
-    try:
+    with kernel_with_profile(tmp_path, ipython_config="c.HistoryManager.connection_options = {'timeout': 7.0}\n") as kernel:
         assert kernel.execute("get_ipython().history_manager.connection_options['timeout']").text == "7.0"
-    finally:
-        kernel.shutdown()
+
+
+def test_a_config_file_that_raises_is_skipped_and_the_kernel_starts(tmp_path):
+    with kernel_with_profile(tmp_path, ipython_kernel_config="1 / 0\n") as kernel:
+        assert kernel.execute("6 * 7").text == "42"
