@@ -90,6 +90,29 @@ namespace xlazy
             }
         }
 
+        // ipykernel's application is IPKernelApp: what a profile sets for it (exec_lines,
+        // extensions, matplotlib ...) is meant for the application that runs the shell, here
+        // xeus-python's, which reads no IPKernelApp section.
+        void take_ipkernelapp_settings(py::object app)
+        {
+            py::object config = app.attr("config");
+            if (!config.contains("IPKernelApp"))
+            {
+                return;
+            }
+            py::module_ traitlets = py::module_::import("traitlets.config");
+            py::dict settings;
+            for (auto [name, value] : py::dict(config["IPKernelApp"]))
+            {
+                if (app.attr("has_trait")(name).cast<bool>())
+                {
+                    settings[name] = value;
+                }
+            }
+            app.attr("update_config")(traitlets.attr("Config")(
+                py::dict("XPythonShellApp"_a = traitlets.attr("Config")(settings))));
+        }
+
         // Python's exit handlers run on the control thread at shutdown (see
         // shutdown_request_impl), and IPython's ends the history session there with the
         // connection the shell thread opened. sqlite3 refuses that by default: the session's
@@ -277,6 +300,7 @@ namespace xlazy
             [init_shell, shell_class](py::object app)
             {
                 read_kernel_config_file(app);
+                take_ipkernelapp_settings(app);
                 py::object instance = shell_class.attr("instance");
                 shell_class.attr("instance") = py::cpp_function(
                     [instance, app](py::args args, py::kwargs kwargs)

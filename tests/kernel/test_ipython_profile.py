@@ -46,3 +46,8 @@ def test_configured_history_connection_options_are_kept(tmp_path):
 def test_a_config_file_that_raises_is_skipped_and_the_kernel_starts(tmp_path):
     with kernel_with_profile(tmp_path, ipython_kernel_config="1 / 0\n") as kernel:
         assert kernel.execute("6 * 7").text == "42"
+
+
+def test_settings_written_for_ipykernels_application_apply(tmp_path):
+    with kernel_with_profile(tmp_path, ipython_kernel_config="c.IPKernelApp.exec_lines = ['preloaded = 42']\n") as kernel:
+        assert kernel.execute("preloaded").text == "42"
