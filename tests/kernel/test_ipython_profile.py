@@ -8,7 +8,7 @@ from conftest import Kernel
 @contextlib.contextmanager
 def kernel_with_profile(ipython_dir, **config_files):
     profile = ipython_dir / "profile_default"
-    profile.mkdir(parents=True)
+    profile.mkdir(parents=True, exist_ok=True)
     for name, text in config_files.items():
         (profile / f"{name}.py").write_text(text)
     kernel = Kernel(env={"IPYTHONDIR": str(ipython_dir)})
@@ -51,3 +51,11 @@ def test_a_config_file_that_raises_is_skipped_and_the_kernel_starts(tmp_path):
 def test_settings_written_for_ipykernels_application_apply(tmp_path):
     with kernel_with_profile(tmp_path, ipython_kernel_config="c.IPKernelApp.exec_lines = ['preloaded = 42']\n") as kernel:
         assert kernel.execute("preloaded").text == "42"
+
+
+def test_startup_files_of_the_profile_run_before_the_first_cell(tmp_path):
+    startup = tmp_path / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-greeting.py").write_text("greeting = 'from the profile'\n")
+    with kernel_with_profile(tmp_path) as kernel:
+        assert kernel.execute("greeting").text == "'from the profile'"
