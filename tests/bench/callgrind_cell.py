@@ -8,8 +8,8 @@ libpython against the kernel run inside /usr/bin/python3, XLAZY_IN_PYTHON3).
     /usr/bin/python3 tests/bench/callgrind_cell.py build/kernel/xlazy build-in-python3/kernel/xlazy
 
 The kernel runs with --lazy-mode=off, so the cell's imports run in the cell. Callgrind
-dumps its counts as our interpreter's kernel_info and execute handlers return (and before
-an execute starts), so each phase is the sum of the parts up to its dump. The interpreter
+dumps its counts as our interpreter's kernel_info and execute handlers return, so each phase
+is the sum of the parts up to its dump. The interpreter
 rows import first every module the first kernel had loaded before the cell (IPython, the
 kernel's own imports), so they import exactly what the kernel's cell imports; the bare row
 is `python3 -c CELL` minus `python3 -c pass`.
@@ -21,10 +21,13 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 from kernels import launch, zmq_context
 
-CELL = "import pandas, sklearn.ensemble"
+# Not scikit-learn: scipy.stats fails to import under valgrind (its Boost ufuncs need the x87
+# 80-bit long double valgrind does not emulate), under every interpreter alike.
+CELL = "import pandas, sympy"
 PYTHON = "/usr/bin/python3"
 VALGRIND = ["valgrind", "--tool=callgrind"]
 KERNEL_INFO_DONE = "xlazy::interpreter::kernel_info_request_impl*"
@@ -65,7 +68,7 @@ def measure_kernel(program, cell, workdir):
     out_file = os.path.join(workdir, "callgrind.out")
     argv = VALGRIND + [f"--callgrind-out-file={out_file}",
                        f"--dump-after={KERNEL_INFO_DONE}",
-                       f"--dump-before={EXECUTE}", f"--dump-after={EXECUTE}",
+                       f"--dump-after={EXECUTE}",
                        program, "-f", "{connection_file}", "--lazy-mode=off"]
     os.environ["PYTHONHASHSEED"] = "0"
     with launch(argv, zmq_context(), workdir, iopub=True) as kernel:
@@ -74,14 +77,15 @@ def measure_kernel(program, cell, workdir):
         modules = eval(run(kernel.client, "import sys; '\\n'.join(sorted(sys.modules))")).split()
         run(kernel.client, cell)
     dumps = parts(out_file)
+    # Callgrind honours only the dump after the execute handler: each cell's part also holds
+    # the idle moment before it, receiving its request.
     kernel_info_end = next(i for i, (trigger, _) in enumerate(dumps) if "kernel_info" in trigger)
-    executes_end = [i for i, (trigger, _) in enumerate(dumps) if "dump-after" in trigger and "execute" in trigger]
-    executes_start = [i for i, (trigger, _) in enumerate(dumps) if "dump-before" in trigger and "execute" in trigger]
+    executes_end = [i for i, (trigger, _) in enumerate(dumps) if "execute_request" in trigger]
     cumulative = lambda end: sum(instructions for _, instructions in dumps[:end + 1])
     return {
         "to kernel_info_reply": cumulative(kernel_info_end),
         "to first cell reply": cumulative(executes_end[0]),
-        "cell": dumps[executes_end[2]][1] if executes_start[2] + 1 == executes_end[2] else None,
+        "cell": dumps[executes_end[2]][1],
     }, modules
 
 
@@ -115,18 +119,22 @@ def last_result(client, msg_id):
             return result
 
 
-def python_instructions(code, workdir):
-    out_file = os.path.join(workdir, "callgrind.python")
+def python_instructions(code, out_file):
     subprocess.run(VALGRIND + [f"--callgrind-out-file={out_file}", PYTHON, "-c", code],
-                   check=True, env=ENVIRONMENT, stderr=subprocess.DEVNULL)
+                   check=True, env=ENVIRONMENT, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     with open(out_file) as dump:
         return next(int(line.split()[1]) for line in dump if line.startswith(("summary:", "totals:")))
 
 
 def importable(modules):
-    """Import statements for the loaded modules python3 can import by name."""
-    return "\n".join(f"try:\n    import {name}\nexcept Exception:\n    pass"
-                     for name in modules if name != "__main__" and not name.startswith("xlazy"))
+    """A program importing the loaded modules python3 can import by name."""
+    names = [name for name in modules if name != "__main__" and not name.startswith("xlazy")]
+    return ("import importlib\n"
+            f"for name in {names!r}:\n"
+            "    try:\n"
+            "        importlib.import_module(name)\n"
+            "    except Exception:\n"
+            "        pass")
 
 
 def main():
@@ -144,11 +152,12 @@ def main():
               f"cell {row['cell'] / 1e6 if row['cell'] else float('nan'):,.0f}", flush=True)
     if args.without_python:
         return
-    with tempfile.TemporaryDirectory() as workdir:
-        bare = python_instructions(args.cell, workdir) - python_instructions("pass", workdir)
-        warm = importable(preloaded)
-        after_kernel_imports = (python_instructions(warm + "\n" + args.cell, workdir)
-                                - python_instructions(warm, workdir))
+    warm = importable(preloaded)
+    programs = [args.cell, "pass", warm + "\n" + args.cell, warm]
+    # Four independent runs, side by side: the counts do not depend on it.
+    with tempfile.TemporaryDirectory() as workdir, ThreadPoolExecutor(len(programs)) as pool:
+        counts = list(pool.map(python_instructions, programs, [f"{workdir}/{i}" for i in range(len(programs))]))
+    bare, after_kernel_imports = counts[0] - counts[1], counts[2] - counts[3]
     print(f"{PYTHON} -c CELL minus -c pass: {bare / 1e6:,.0f}")
     print(f"{PYTHON}, the kernel's modules imported first: {after_kernel_imports / 1e6:,.0f}")
     for program, row in rows.items():
