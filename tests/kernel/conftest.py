@@ -150,6 +150,10 @@ def assert_runs_the_built_program(pid):
     would silently test another binary."""
     running = os.path.realpath(f"/proc/{pid}/exe")
     built = os.path.realpath(os.environ["XLAZY_PROGRAM"])
+    if running == os.path.realpath("/usr/bin/python3"):
+        # Built with XLAZY_IN_PYTHON3: the program is a script the interpreter runs.
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            running = os.path.realpath(cmdline.read().split(b"\0")[1].decode())
     assert running == built, f"the kernel under test runs {running}, not the built {built}"
 
 

@@ -1,18 +1,24 @@
 """The kernel runs on the libpython the build chose (XLAZY_STATIC_LIBPYTHON): by default
 the static, profile-guided one /usr/bin/python3 is made of, never the slower shared one
-by accident; and what loads into /usr/bin/python3 loads into the kernel too."""
+by accident, or inside /usr/bin/python3 itself (XLAZY_IN_PYTHON3); and what loads into
+/usr/bin/python3 loads into the kernel too."""
 import os
 import pathlib
 
 import pytest
 
 
-def configured_static_libpython():
+def configured(option):
+    """Whether the build under test was configured with `option` ON."""
     cache = pathlib.Path(os.environ["XLAZY_BUILD_DIR"]) / "CMakeCache.txt"
     for line in cache.read_text().splitlines():
-        if line.startswith("XLAZY_STATIC_LIBPYTHON:"):
+        if line.startswith(option + ":"):
             return line.split("=", 1)[1].upper() in ("ON", "1", "TRUE", "YES")
-    raise AssertionError(f"XLAZY_STATIC_LIBPYTHON is not in {cache}")
+    raise AssertionError(f"{option} is not in {cache}")
+
+
+def configured_static_libpython():
+    return configured("XLAZY_STATIC_LIBPYTHON")
 
 
 def mapped_libpython(kernel):
@@ -28,6 +34,13 @@ def test_static_build_maps_no_shared_libpython(fresh_kernel):
 @pytest.mark.skipif(configured_static_libpython(), reason="built with the static libpython")
 def test_shared_build_runs_on_the_shared_libpython(fresh_kernel):
     assert [pathlib.Path(path).name for path in mapped_libpython(fresh_kernel)] == ["libpython3.11.so.1.0"]
+
+
+@pytest.mark.skipif(not configured("XLAZY_IN_PYTHON3"), reason="built as a program embedding Python")
+def test_in_python3_build_runs_inside_the_python_executable_with_no_libpython(fresh_kernel):
+    # The point of XLAZY_IN_PYTHON3: the interpreter code is the executable's (PGO + LTO).
+    assert os.path.realpath(f"/proc/{fresh_kernel.pid}/exe") == os.path.realpath("/usr/bin/python3")
+    assert mapped_libpython(fresh_kernel) == []
 
 
 def test_the_c_api_is_found_in_the_running_program(kernel):
