@@ -53,7 +53,8 @@ SANITIZE_SUITES ?= engine|kernel
 # CI keeps to its 40 minutes on 2 cores: the fuzzers get 20 s each there (`make fuzz`: 60 s).
 CI_FUZZ_SECONDS ?= 20
 test-sanitizers: deps
-	cmake -S . -B $(SANITIZE_BUILD) -DPython3_EXECUTABLE=$(PYTHON) -DXLAZY_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake -S . -B $(SANITIZE_BUILD) -DPython3_EXECUTABLE=$(PYTHON) -DXLAZY_SANITIZE=ON -DXLAZY_IN_PYTHON3=OFF \
+	      -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS) $(if $(findstring kernel,$(SANITIZE_SUITES)),,--target engine_tests)
 	cd $(SANITIZE_BUILD) && ctest -j $(JOBS) --output-on-failure -R '^($(SANITIZE_SUITES))_sanitized$$'
 
