@@ -64,7 +64,6 @@ int main(int argc, char* argv[])
 
     try
     {
-        xlazy::take_interrupts_even_if_inherited_ignored();
         // The kernel's log keeps the terminal's stderr: fd 2 is later redirected into cells.
         const int log_fd = dup(STDERR_FILENO);
         xeus::xconfiguration config = xlazy::prepare_kernel_server(
