@@ -138,6 +138,7 @@ namespace xlazy
         identify_as_a_notebook_kernel();
         record_errors_by_class_name();
         send_next_input_to_the_front_end();
+        let_exit_ask_the_front_end();
         refuse_input_like_ipykernel();
         m_output = &output_capture::install(&xlazy::publish_stream);
         flush_streams_before(&output_capture::drain_installed);
@@ -295,6 +296,30 @@ namespace xlazy
                     py::dict("source"_a = "set_next_input", "text"_a = text, "replace"_a = replace));
             },
             py::arg("text"), py::arg("replace") = false);
+    }
+
+    void interpreter::let_exit_ask_the_front_end()
+    {
+        // exit() and quit() call the shell's ask_exit, which IPython's base shell lacks
+        // (AttributeError). ipykernel's answers with an "ask_exit" payload in the
+        // execute_reply and leaves ending the kernel to the front end; its exit also takes
+        // exit(keep_kernel=True), which IPython's ZMQExitAutocall is.
+        py::object shell = m_ipython_shell;
+        py::object exiter = py::module_::import("IPython.core.autocall").attr("ZMQExitAutocall")(shell);
+        shell.attr("exiter") = exiter; // what %reset puts back
+        for (const char* name : {"exit", "quit"})
+        {
+            shell.attr("user_ns")[name] = exiter;
+            shell.attr("user_ns_hidden")[name] = exiter; // still hidden from %who
+        }
+        shell.attr("ask_exit") = py::cpp_function(
+            [shell]
+            {
+                const bool keep_kernel = py::getattr(shell, "keepkernel_on_exit", py::bool_(false)).cast<bool>();
+                shell.attr("exit_now") = !keep_kernel;
+                shell.attr("payload_manager").attr("write_payload")(
+                    py::dict("source"_a = "ask_exit", "keepkernel"_a = keep_kernel));
+            });
     }
 
     void interpreter::record_errors_by_class_name()

@@ -58,6 +58,7 @@ namespace xlazy
         void identify_as_a_notebook_kernel();
         void record_errors_by_class_name();
         void send_next_input_to_the_front_end();
+        void let_exit_ask_the_front_end();
         void refuse_input_like_ipykernel();
         // The error reply for the exception the cell raised, if it did, with the last
         // traceback shown (see record_errors_by_class_name).
