@@ -139,6 +139,7 @@ namespace xlazy
         record_errors_by_class_name();
         send_next_input_to_the_front_end();
         let_exit_ask_the_front_end();
+        cancel_awaiting_cells_on_interrupt();
         refuse_input_like_ipykernel();
         m_output = &output_capture::install(&xlazy::publish_stream);
         flush_streams_before(&output_capture::drain_installed);
@@ -296,6 +297,42 @@ namespace xlazy
                     py::dict("source"_a = "set_next_input", "text"_a = text, "replace"_a = replace));
             },
             py::arg("text"), py::arg("replace") = false);
+    }
+
+    void interpreter::cancel_awaiting_cells_on_interrupt()
+    {
+        // IPython runs a cell with top-level await by run_until_complete on its own loop. An
+        // interrupt lands in the loop's select and leaves the cell's task pending; the next
+        // cell that awaits runs the loop and resumes it: the rest of the interrupted cell ran
+        // then, and IPython wrote its history line twice. ipykernel cancels the task instead:
+        // the cell sees CancelledError at its await (and may catch it), then ends. Patched on
+        // the class so that `%autoawait asyncio` keeps it; asyncio is still imported only
+        // when a cell first awaits.
+        py::module_ helpers = py::module_::import("IPython.core.async_helpers");
+        py::object runner_class = helpers.attr("_AsyncIORunner");
+        py::object running_loop = helpers.attr("get_asyncio_loop");
+        runner_class.attr("__call__") = py::cpp_function(
+            [running_loop](py::object, py::object cell) -> py::object
+            {
+                py::object loop = running_loop();
+                py::object task = loop.attr("create_task")(cell);
+                for (;;)
+                {
+                    try
+                    {
+                        return loop.attr("run_until_complete")(task);
+                    }
+                    catch (py::error_already_set& error)
+                    {
+                        if (!error.matches(PyExc_KeyboardInterrupt) || task.attr("done")().cast<bool>())
+                        {
+                            throw;
+                        }
+                        task.attr("cancel")();
+                    }
+                }
+            },
+            py::is_method(runner_class));
     }
 
     void interpreter::let_exit_ask_the_front_end()

@@ -59,6 +59,7 @@ namespace xlazy
         void record_errors_by_class_name();
         void send_next_input_to_the_front_end();
         void let_exit_ask_the_front_end();
+        void cancel_awaiting_cells_on_interrupt();
         void refuse_input_like_ipykernel();
         // The error reply for the exception the cell raised, if it did, with the last
         // traceback shown (see record_errors_by_class_name).
