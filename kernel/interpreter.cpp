@@ -369,7 +369,7 @@ namespace xlazy
         // A cell's traceback is published as IPython shows it, as ipykernel does, so that it
         // sits among the cell's other outputs where it happened: before what the cell printed
         // after a nested run_cell failed, before the result whose _repr_html_ raised, before
-        // the figures the inline backend shows after the cell. Outside a cell (the debugger's
+        // what a post_run_cell callback shows. Outside a cell (the debugger's
         // internal requests, silent requests) it is handed to xeus-python as last_error.
         shell.attr("_showtraceback") = py::cpp_function(
             [this, shell](py::object etype, py::object evalue, py::list stb)
