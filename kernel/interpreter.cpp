@@ -22,9 +22,24 @@ namespace xlazy
     namespace
     {
         // Built here: libxeus 2.4.1's create_error_reply swaps ename and evalue.
-        nl::json error_reply(const std::string& ename, const std::string& evalue)
+        nl::json error_reply(const std::string& ename, const std::string& evalue,
+                             const std::vector<std::string>& traceback = {})
         {
-            return {{"status", "error"}, {"ename", ename}, {"evalue", evalue}, {"traceback", nl::json::array()}};
+            return {{"status", "error"}, {"ename", ename}, {"evalue", evalue}, {"traceback", traceback}};
+        }
+
+        // str(error), which is user code: one that raises must not take the reply with it.
+        // The fallback is the traceback module's.
+        std::string message_of(py::handle error)
+        {
+            try
+            {
+                return py::str(error);
+            }
+            catch (py::error_already_set&)
+            {
+                return "<exception str() failed>";
+            }
         }
 
         // xeus 2.4.1 sends no reply at all when a handler throws, and the client then
@@ -191,6 +206,8 @@ namespace xlazy
         identify_as_a_notebook_kernel();
         record_errors_by_class_name();
         send_next_input_to_the_front_end();
+        let_exit_ask_the_front_end();
+        cancel_awaiting_cells_on_interrupt();
         refuse_input_like_ipykernel();
         m_output = &output_capture::install(&xlazy::publish_stream);
         flush_streams_before(&output_capture::drain_installed);
@@ -398,6 +415,66 @@ namespace xlazy
             py::arg("text"), py::arg("replace") = false);
     }
 
+    void interpreter::cancel_awaiting_cells_on_interrupt()
+    {
+        // IPython runs a cell with top-level await by run_until_complete on its own loop. An
+        // interrupt lands in the loop's select and leaves the cell's task pending; the next
+        // cell that awaits runs the loop and resumes it: the rest of the interrupted cell ran
+        // then, and IPython wrote its history line twice. ipykernel cancels the task instead:
+        // the cell sees CancelledError at its await (and may catch it), then ends. Patched on
+        // the class so that `%autoawait asyncio` keeps it; asyncio is still imported only
+        // when a cell first awaits.
+        py::module_ helpers = py::module_::import("IPython.core.async_helpers");
+        py::object runner_class = helpers.attr("_AsyncIORunner");
+        py::object running_loop = helpers.attr("get_asyncio_loop");
+        runner_class.attr("__call__") = py::cpp_function(
+            [running_loop](py::object, py::object cell) -> py::object
+            {
+                py::object loop = running_loop();
+                py::object task = loop.attr("create_task")(cell);
+                for (;;)
+                {
+                    try
+                    {
+                        return loop.attr("run_until_complete")(task);
+                    }
+                    catch (py::error_already_set& error)
+                    {
+                        if (!error.matches(PyExc_KeyboardInterrupt) || task.attr("done")().cast<bool>())
+                        {
+                            throw;
+                        }
+                        task.attr("cancel")();
+                    }
+                }
+            },
+            py::is_method(runner_class));
+    }
+
+    void interpreter::let_exit_ask_the_front_end()
+    {
+        // exit() and quit() call the shell's ask_exit, which IPython's base shell lacks
+        // (AttributeError). ipykernel's answers with an "ask_exit" payload in the
+        // execute_reply and leaves ending the kernel to the front end; its exit also takes
+        // exit(keep_kernel=True), which IPython's ZMQExitAutocall is.
+        py::object shell = m_ipython_shell;
+        py::object exiter = py::module_::import("IPython.core.autocall").attr("ZMQExitAutocall")(shell);
+        shell.attr("exiter") = exiter; // what %reset puts back
+        for (const char* name : {"exit", "quit"})
+        {
+            shell.attr("user_ns")[name] = exiter;
+            shell.attr("user_ns_hidden")[name] = exiter; // still hidden from %who
+        }
+        shell.attr("ask_exit") = py::cpp_function(
+            [shell]
+            {
+                const bool keep_kernel = py::getattr(shell, "keepkernel_on_exit", py::bool_(false)).cast<bool>();
+                shell.attr("exit_now") = !keep_kernel;
+                shell.attr("payload_manager").attr("write_payload")(
+                    py::dict("source"_a = "ask_exit", "keepkernel"_a = keep_kernel));
+            });
+    }
+
     void interpreter::record_errors_by_class_name()
     {
         // xeus-python stores str(etype), so clients saw "<class 'ZeroDivisionError'>" as the
@@ -405,39 +482,41 @@ namespace xlazy
         // IPython 8.5 does not print exception notes (PEP 678) either, and the note is where
         // a failed deferred import says which statement and cell it came from.
         py::object shell = m_ipython_shell;
+        // A cell's traceback is published as IPython shows it, as ipykernel does, so that it
+        // sits among the cell's other outputs where it happened: before what the cell printed
+        // after a nested run_cell failed, before the result whose _repr_html_ raised, before
+        // what a post_run_cell callback shows. Outside a cell (the debugger's
+        // internal requests, silent requests) it is handed to xeus-python as last_error.
         shell.attr("_showtraceback") = py::cpp_function(
-            [shell](py::object etype, py::object evalue, py::list stb)
+            [this, shell](py::object etype, py::object evalue, py::list stb)
             {
                 for (py::handle note : py::getattr(evalue, "__notes__", py::list()))
                 {
-                    stb.append(note);
+                    stb.append(py::str(note));
                 }
-                shell.attr("last_error") =
-                    py::list(py::make_tuple(etype.attr("__name__"), py::str(evalue), stb));
-            });
-        // An interrupt that lands while IPython formats a traceback is shown with a bare
-        // print, and one that lands after the cell's code is swallowed by run_cell's
-        // `finally: return result`: either way xeus-python never hears of the error and
-        // replies "ok", so Run All would go on. The result run_cell hands to post_run_cell
-        // still knows; with %run of a notebook, the request's own cell is the last to end.
-        // (Silent requests skip post_run_cell; they show nothing to interrupt.) The result
-        // is also what ipykernel answers from: a traceback shown for a nested run_cell (as
-        // %%capture runs one) or for a failing event callback is shown, as an error output,
-        // but is not the cell's error. Appended as pre_execute's callback is, as register()
-        // needs a signature.
-        m_ipython_shell.attr("events").attr("callbacks")["post_run_cell"].attr("append")(py::cpp_function(
-            [this, shell](py::object result)
-            {
-                m_cell_result = result;
-                py::object shown = shell.attr("last_error");
-                if (!shown.is_none() && result.attr("error_before_exec").is_none() &&
-                    result.attr("error_in_exec").is_none())
+                const std::string ename = py::str(etype.attr("__name__"));
+                // An exception whose str() raises makes that error the one shown, as in ipykernel.
+                const std::string message = py::str(evalue);
+                if (!m_publishing_tracebacks)
                 {
-                    publish_execution_error(py::str(shown[py::int_(0)]), py::str(shown[py::int_(1)]),
-                                            shown[py::int_(2)].cast<std::vector<std::string>>());
-                    shell.attr("last_error") = py::none();
+                    shell.attr("last_error") = py::list(py::make_tuple(ename, message, stb));
+                    return;
                 }
-            }));
+                m_last_traceback = stb.cast<std::vector<std::string>>();
+                publish_execution_error(ename, message, m_last_traceback);
+            });
+        // The cell's error is the one in the result run_cell hands to post_run_cell, as for
+        // ipykernel's reply: a traceback shown for a nested run_cell (as %%capture runs one),
+        // for a failing event callback or a failing display formatter is an error output but
+        // not the cell's error. The result also knows an interrupt that landed while IPython
+        // formatted a traceback (shown with a bare print) or after the cell's code (swallowed
+        // by run_cell's `finally: return result`), and an error a custom exception handler
+        // took (set_custom_exc), all of which xeus-python would answer "ok"; with %run of a
+        // notebook, the request's own cell is the last to end. (Silent requests skip
+        // post_run_cell; they show nothing to interrupt.) Appended as pre_execute's callback
+        // is, as register() needs a signature.
+        m_ipython_shell.attr("events").attr("callbacks")["post_run_cell"].attr("append")(
+            py::cpp_function([this](py::object result) { m_cell_result = result; }));
         // IPython prints a UsageError (bad magic arguments) without a traceback; ipykernel
         // still answers the cell with status "error", which stops "Run All", and shows no
         // error output. Remember it for the reply instead of reporting it as an exception.
@@ -503,11 +582,18 @@ namespace xlazy
                 m_allow_stdin = allow_stdin;
                 nl::json reply;
                 bool interrupted_late = false;
-                std::optional<std::string> unreported;
+                std::optional<nl::json> cell_error;
                 {
                     py::gil_scoped_acquire gil;
                     m_output->begin_cells();
                     m_cell_result = py::object();
+                    m_last_traceback.clear();
+                    struct publishing_tracebacks
+                    {
+                        bool& flag;
+                        ~publishing_tracebacks() { flag = false; }
+                    } while_the_cell_runs{m_publishing_tracebacks};
+                    m_publishing_tracebacks = !silent;
                     // Before any Python code runs: the handlers of signals that came while
                     // the kernel was idle run here, not in the kernel's own bookkeeping.
                     interruptible_scope interruptible;
@@ -519,7 +605,23 @@ namespace xlazy
                             allow_stdin);
                     }
                     interrupted_late = interruptible.close();
-                    unreported = unreported_error();
+                    cell_error = error_of_the_cell();
+                }
+                // xeus-python answers "ok" for every error it did not catch itself.
+                if (reply.value("status", "") == "ok")
+                {
+                    if (m_usage_error)
+                    {
+                        reply = error_reply("UsageError", *m_usage_error);
+                    }
+                    else if (cell_error)
+                    {
+                        reply = std::move(*cell_error);
+                    }
+                    else if (interrupted_late)
+                    {
+                        reply = error_reply("KeyboardInterrupt", "");
+                    }
                 }
                 if (in_forked_child())
                 {
@@ -528,27 +630,11 @@ namespace xlazy
                 py::gil_scoped_acquire gil;
                 m_engine->end_cell();
                 m_output->drain();
-                if (reply.value("status", "") != "ok")
-                {
-                    return reply;
-                }
-                if (m_usage_error)
-                {
-                    return error_reply("UsageError", *m_usage_error);
-                }
-                if (unreported)
-                {
-                    return error_reply(*unreported, "");
-                }
-                if (interrupted_late)
-                {
-                    return error_reply("KeyboardInterrupt", "");
-                }
                 return reply;
             });
     }
 
-    std::optional<std::string> interpreter::unreported_error()
+    std::optional<nl::json> interpreter::error_of_the_cell()
     {
         // Taken, so that the next cell starts without one.
         py::object result = std::move(m_cell_result);
@@ -561,7 +647,8 @@ namespace xlazy
             py::object error = result.attr(stage);
             if (!error.is_none())
             {
-                return py::str(py::type::of(error).attr("__name__")).cast<std::string>();
+                return error_reply(py::str(py::type::of(error).attr("__name__")), message_of(error),
+                                   m_last_traceback);
             }
         }
         return std::nullopt;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/engine.hpp"
 #include "launch_options.hpp"
@@ -58,10 +59,12 @@ namespace xlazy
         void identify_as_a_notebook_kernel();
         void record_errors_by_class_name();
         void send_next_input_to_the_front_end();
+        void let_exit_ask_the_front_end();
+        void cancel_awaiting_cells_on_interrupt();
         void refuse_input_like_ipykernel();
-        // The class name of an exception the cell raised that IPython did not report as an
-        // error (see record_errors_by_class_name).
-        std::optional<std::string> unreported_error();
+        // The error reply for the exception the cell raised, if it did, with the last
+        // traceback shown (see record_errors_by_class_name).
+        std::optional<nl::json> error_of_the_cell();
         [[noreturn]] void leave_forked_child(const nl::json& reply);
         void send_log_to_terminal();
         void run_python_exit_handlers();
@@ -74,6 +77,8 @@ namespace xlazy
         std::unique_ptr<lazy_magics> m_magics;
         std::optional<std::string> m_usage_error; // of the cell running now
         pybind11::object m_cell_result; // what run_cell returned for the cell running now
+        bool m_publishing_tracebacks = false;       // while a cell that is not silent runs
+        std::vector<std::string> m_last_traceback; // the last one shown by the cell running now
         bool m_allow_stdin = false;               // of the cell running now
         history& m_history;
         output_capture* m_output = nullptr;

@@ -72,42 +72,34 @@ namespace xlazy
         (void)started;
     }
 
-    void take_interrupts_even_if_inherited_ignored()
-    {
-        if (PyOS_getsig(SIGINT) == SIG_IGN)
-        {
-            auto signal_module = pybind11::module_::import("signal");
-            signal_module.attr("signal")(SIGINT, signal_module.attr("default_int_handler"));
-        }
-    }
-
     namespace
     {
         // While idle, SIGINT is ignored, as ipykernel does. Blocking it is not enough: threads
         // a cell starts (OpenBLAS's workers, created while numpy is imported) inherit the
         // cell's open mask, and an interrupt one of them takes would raise KeyboardInterrupt
         // in whatever Python code the main thread runs next: the kernel's own bookkeeping, a
-        // completion, or the next cell. The action the cell had is put back as the next starts.
-        struct sigaction action_of_the_last_cell;
-        bool ignoring_idle_interrupts = false;
-
-        void ignore_interrupts_until_the_next_cell()
+        // completion, or the next cell. Python's table of handlers is left as it is; only
+        // the next cell start changes it.
+        void ignore_interrupts_until_the_next_cell() noexcept
         {
             struct sigaction ignore
             {
             };
             ignore.sa_handler = SIG_IGN;
             sigemptyset(&ignore.sa_mask);
-            ignoring_idle_interrupts = sigaction(SIGINT, &ignore, &action_of_the_last_cell) == 0;
+            sigaction(SIGINT, &ignore, nullptr);
         }
 
+        // Every cell starts with Python's KeyboardInterrupt handler, as under ipykernel
+        // (which installs it around each request): a handler or SIG_IGN an earlier cell set
+        // is not kept, so Interrupt always stops the cell and the programs it starts take
+        // SIGINT's default action. It also covers a kernel that inherited SIGINT ignored
+        // (its server started in the background by a shell), where CPython installs no
+        // handler at start.
         void take_interrupts_in_this_cell()
         {
-            if (ignoring_idle_interrupts)
-            {
-                sigaction(SIGINT, &action_of_the_last_cell, nullptr);
-                ignoring_idle_interrupts = false;
-            }
+            auto signal_module = pybind11::module_::import("signal");
+            signal_module.attr("signal")(SIGINT, signal_module.attr("default_int_handler"));
         }
 
         // Runs the Python handlers of signals CPython has recorded. True if one was SIGINT's.
@@ -155,10 +147,7 @@ namespace xlazy
     {
         sigset_t set = asynchronous_signals();
         pthread_sigmask(SIG_BLOCK, &set, nullptr);
-        if (!ignoring_idle_interrupts)
-        {
-            ignore_interrupts_until_the_next_cell();
-        }
+        ignore_interrupts_until_the_next_cell();
     }
 
     void interrupt_running_cell()

@@ -18,14 +18,8 @@ namespace xlazy
     // Call on the main thread before any other thread exists; threads inherit the mask.
     void block_interrupts();
 
-    // A kernel whose server was started in the background by a shell (`jupyter lab &` in a
-    // script, nohup) inherits SIGINT ignored, and CPython installs its KeyboardInterrupt
-    // handler only over the default action: every interrupt would be lost. ipykernel installs
-    // that handler around each cell; this installs it once, before any user code runs (a
-    // cell may still ignore SIGINT on purpose). Needs the GIL, on the main thread.
-    void take_interrupts_even_if_inherited_ignored();
-
-    // While alive, signals are delivered to the cell running on this (main) thread. An
+    // While alive, signals are delivered to the cell running on this (main) thread, and
+    // SIGINT raises KeyboardInterrupt there, whatever handler an earlier cell installed. An
     // interrupt that arrived while the kernel was idle is discarded rather than hitting the
     // next cell; Python handlers of other signals that arrived while idle run first, and an
     // exception one raises is shown as ignored (it had no code to interrupt).

@@ -50,7 +50,6 @@ namespace xlazy
 
         try
         {
-            take_interrupts_even_if_inherited_ignored();
             // The kernel's log keeps the terminal's stderr: fd 2 is later redirected into cells.
             const int log_fd = dup(STDERR_FILENO);
             xeus::xconfiguration config = prepare_kernel_server(xeus::load_configuration(options.connection_file),

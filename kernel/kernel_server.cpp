@@ -197,7 +197,7 @@ namespace xlazy
                 }
                 {
                     stdin_wait wait;
-                    m_inner->send_stdin(std::move(message));
+                    m_inner->send_stdin(with_the_protocols_password_flag(std::move(message)));
                 }
                 if (m_gate->take_input_interrupt())
                 {
@@ -206,6 +206,25 @@ namespace xlazy
                     raise_keyboard_interrupt();
                 }
             }
+            // xeus 2.4.1 names input_request's flag "pwd"; front ends read "password" (the
+            // protocol's name) to hide what is typed at a getpass() prompt.
+            static xeus::xmessage with_the_protocols_password_flag(xeus::xmessage message)
+            {
+                nl::json content = message.content();
+                if (message.header().value("msg_type", "") != "input_request" || !content.contains("pwd"))
+                {
+                    return message;
+                }
+                content["password"] = content["pwd"];
+                content.erase("pwd");
+                nl::json header = message.header();
+                nl::json parent_header = message.parent_header();
+                nl::json metadata = message.metadata();
+                xeus::xmessage::guid_list identities = message.identities();
+                return xeus::xmessage(identities, std::move(header), std::move(parent_header), std::move(metadata),
+                                      std::move(content), std::move(message).buffers());
+            }
+
             void publish_impl(xeus::xpub_message message, xeus::channel c) override
             {
                 if (in_forked_child())

@@ -130,6 +130,19 @@ class Kernel:
             if reply["parent_header"].get("msg_id") == message["header"]["msg_id"]:
                 return reply["content"]
 
+    def interrupt_once_it_prints(self, code, timeout=TIMEOUT):
+        """The reply to `code`, interrupted (SIGINT) once its first output arrived and its
+        code waits: `code` prints a line, flushed, before it waits."""
+        msg_id = self.client.execute(code)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = self.client.get_iopub_msg(timeout=timeout)
+            if message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream":
+                break
+        time.sleep(0.2)
+        self.manager.interrupt_kernel()
+        return self.shell_reply(msg_id, timeout)
+
     def wait_until_busy(self, timeout=TIMEOUT):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

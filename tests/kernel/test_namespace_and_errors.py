@@ -63,3 +63,11 @@ def test_load_fills_the_next_cell_as_under_ipykernel(kernel, tmp_path):
     assert result.reply["payload"] == [
         {"source": "set_next_input", "text": f"# %load {script}\nVALUE = 1\n", "replace": True}
     ]
+
+
+def test_exit_asks_the_front_end_to_end_the_kernel_as_under_ipykernel(kernel):
+    for code, keep in (("exit()", False), ("quit", False), ("exit(keep_kernel=True)", True)):
+        result = kernel.execute(code)
+        assert result.status == "ok", result.errors
+        assert {"source": "ask_exit", "keepkernel": keep} in result.reply["payload"]
+    assert kernel.value("'exit' in get_ipython().run_line_magic('who_ls', '')") == "False"

@@ -88,3 +88,14 @@ def test_what_the_cell_printed_is_published_before_the_prompt(kernel):
     assert kernel.shell_reply(msg_id)["status"] == "ok"
     assert printed == "before the prompt\n"
     assert kernel.value("answer") == "'Ada'"
+
+
+def test_getpass_asks_the_front_end_to_hide_the_answer_and_input_does_not(kernel):
+    result = kernel.execute(
+        "import getpass\nsecret = getpass.getpass('secret? ')\nname = input('name? ')",
+        allow_stdin=True,
+        stdin_answers=["hunter2", "Ada"],
+    )
+    assert result.status == "ok", result.errors
+    requests = [message["content"] for message in result.messages if message["msg_type"] == "input_request"]
+    assert requests == [{"prompt": "secret? ", "password": True}, {"prompt": "name? ", "password": False}]
