@@ -16,11 +16,12 @@ namespace xlazy
         // Imported as `import m` by IPython and used only in functions: what the completer
         // imports from jedi (`import jedi`, `jedi.settings.... = False`, `import
         // jedi.api.helpers`, `import jedi.api.classes`), pexpect, which runs `!commands`,
-        // asyncio, which only top-level `await` and `%%script` need, and what ultratb uses
-        // only to format a traceback: stack_data (every mode but Plain) and pydoc (the
-        // variables of Verbose).
+        // asyncio, which only top-level `await` and `%%script` need, what ultratb uses only
+        // to format a traceback: stack_data (every mode but Plain) and pydoc (the variables
+        // of Verbose), and the profiler only %prun runs (cProfile, pstats).
         constexpr const char* pending_at_start[] = {"jedi.api.helpers", "jedi.api.classes", "jedi.settings",
-                                                    "pexpect", "asyncio", "stack_data", "pydoc"};
+                                                    "pexpect",          "asyncio",          "stack_data",
+                                                    "pydoc",            "cProfile",         "pstats"};
 
         // A top-level `from module import names` of an IPython module that only calls
         // those names, inside its functions.
@@ -115,7 +116,8 @@ namespace xlazy
                         {
                             py::str key(each);
                             PyObject* current = PyDict_GetItem(globals.ptr(), key.ptr()); // borrowed
-                            if (current != nullptr && current == stand_in().ptr())
+                            py::object alive = stand_in();
+                            if (current != nullptr && !alive.is_none() && current == alive.ptr())
                             {
                                 globals[key] = imported.attr(key);
                             }

@@ -15,6 +15,8 @@ DEFERRED_AT_START = [
     "pygments.lexers.python", "pygments.formatters.html",
     # what only %pastebin needs
     "urllib.request", "http.client", "ssl",
+    # what only %prun needs
+    "_lsprof", "profile",
 ]
 
 
@@ -177,3 +179,9 @@ def test_top_level_await_runs_after_a_start_without_asyncio(just_started):
 def test_using_one_deferred_package_leaves_the_others_waiting(just_started):
     just_started.execute("import asyncio\nawait asyncio.sleep(0)")
     assert just_started.value("import sys; 'jedi' in sys.modules, 'parso' in sys.modules") == "(True, False)"
+
+
+def test_prun_right_after_start_profiles_the_statement(just_started):
+    assert just_started.value("stats = %prun -q -r sum(range(10))\ntype(stats).__module__, stats.total_calls > 0") == (
+        "('pstats', True)"
+    )
