@@ -1,6 +1,7 @@
 """The kernel's own start is lazy: what making the IPython shell would import and no kernel
-needs before a user asks for it (IPython's terminal embedding code, jedi) waits for its
-first use, and every behaviour a user can reach is the same as with it imported at start."""
+needs before a user asks for it (IPython's terminal embedding code, jedi, what only
+tracebacks, inspection's HTML and %pastebin use) waits for its first use, and every
+behaviour a user can reach is the same as with it imported at start."""
 import pytest
 
 from conftest import ANSI_ESCAPE, Kernel, plain_traceback
@@ -8,6 +9,14 @@ from conftest import ANSI_ESCAPE, Kernel, plain_traceback
 DEFERRED_AT_START = [
     "prompt_toolkit", "IPython.terminal.embed", "IPython.terminal.interactiveshell", "parso", "ptyprocess",
     "asyncio.base_events",
+    # what only a traceback needs
+    "stack_data.core", "pure_eval", "pygments.formatters.terminal256", "pygments.styles",
+    # what only inspection's HTML needs
+    "pygments.lexers.python", "pygments.formatters.html",
+    # what only %pastebin needs
+    "urllib.request", "http.client", "ssl",
+    # what only %prun needs
+    "_lsprof", "profile",
 ]
 
 
@@ -24,6 +33,10 @@ def loaded(kernel, modules):
 
 def test_terminal_code_and_jedi_are_not_imported_by_the_start(just_started):
     assert loaded(just_started, DEFERRED_AT_START) == "[]"
+
+
+def test_pydoc_waits_for_a_verbose_traceback(just_started):
+    assert just_started.value("import sys; 'Helper' in vars(sys.modules['pydoc'])") == "False"
 
 
 def test_deferred_shell_modules_import_later(just_started):
@@ -87,6 +100,27 @@ def test_traceback_right_after_start_is_ipythons(just_started):
     assert "----> 2     return 1 / 0" in traceback
 
 
+@pytest.mark.parametrize("mode, shown, not_shown", [
+    ("Plain", "Traceback (most recent call last):", "----> 3"),
+    ("Context", "----> 3     return x / 0", "x = 21"),
+    ("Verbose", "in fails(x=21)\n      2 def fails(x):\n----> 3     return x / 0\n        x = 21", "Traceback (most recent call last):"),
+    ("Minimal", "ZeroDivisionError: division by zero", "return x / 0"),
+])
+def test_each_traceback_mode_right_after_start_is_ipythons(just_started, mode, shown, not_shown):
+    result = just_started.execute(f"%xmode {mode}\ndef fails(x):\n    return x / 0\nfails(21)")
+    assert result.status == "error"
+    traceback = plain_traceback(result.errors[0])
+    assert shown in traceback
+    assert not_shown not in traceback
+
+
+def test_traceback_right_after_start_is_highlighted_by_pygments(just_started):
+    result = just_started.execute("def fails(x):\n    return x / 0\nfails(21)")
+    coloured = "".join(result.errors[0]["traceback"])
+    assert "\x1b[38;5;28;01mreturn" in coloured  # the source in pygments' 256 colours
+    assert "\x1b[43mfails\x1b[49m" in coloured  # the failing call on stack_data's yellow
+
+
 def test_debug_magic_right_after_start_inspects_the_failed_frame(just_started):
     just_started.execute("def fails(x):\n    return x / 0\nfails(21)")
     result = just_started.execute("%debug", allow_stdin=True, stdin_answers=["p x * 2", "q"])
@@ -100,6 +134,31 @@ def test_inspection_right_after_start_shows_the_signature(just_started):
     reply = just_started.request(lambda client: client.inspect("len", 3))
     assert reply["found"] is True
     assert "Signature: len(obj, /)" in ANSI_ESCAPE.sub("", reply["data"]["text/plain"])
+
+
+def test_inspection_right_after_start_highlights_the_signature_in_html(just_started):
+    reply = just_started.request(lambda client: client.inspect("len", 3))
+    assert '<span style="color: #008000">len</span>' in reply["data"]["text/html"]
+
+
+def test_load_of_a_file_right_after_start_fills_the_next_cell(just_started, tmp_path):
+    script = tmp_path / "snippet.py"
+    script.write_text("VALUE = 1\n")
+    result = just_started.execute(f"%load {script}")
+    assert result.reply["payload"] == [
+        {"source": "set_next_input", "text": f"# %load {script}\nVALUE = 1\n", "replace": True}
+    ]
+    assert loaded(just_started, ["urllib.request"]) == "[]"
+
+
+def test_pastebin_right_after_start_sends_through_urllib(just_started):
+    # Through a proxy that refuses connections: nothing leaves the machine.
+    just_started.execute("import os\nfor variable in ('no_proxy', 'NO_PROXY'): os.environ.pop(variable, None)\n"
+                         "os.environ['https_proxy'] = 'http://127.0.0.1:9'")
+    result = just_started.execute("%pastebin 1")
+    assert result.status == "error"
+    assert result.reply["ename"] == "URLError"
+    assert "Connection refused" in result.reply["evalue"]
 
 
 def test_shell_commands_run_after_a_start_without_pexpect(just_started):
@@ -120,3 +179,9 @@ def test_top_level_await_runs_after_a_start_without_asyncio(just_started):
 def test_using_one_deferred_package_leaves_the_others_waiting(just_started):
     just_started.execute("import asyncio\nawait asyncio.sleep(0)")
     assert just_started.value("import sys; 'jedi' in sys.modules, 'parso' in sys.modules") == "(True, False)"
+
+
+def test_prun_right_after_start_profiles_the_statement(just_started):
+    assert just_started.value("stats = %prun -q -r sum(range(10))\ntype(stats).__module__, stats.total_calls > 0") == (
+        "('pstats', True)"
+    )
