@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -232,11 +233,15 @@ def wait_for_server(server, url, token, log_path):
 
 
 def running_kernel_programs(server):
-    """The programs (argv[0]) of the kernels the server has started."""
+    """The programs of the kernels the server has started: argv[0], or for an interpreter
+    running a script (xlazy's launcher, `#!/usr/bin/python3`) that script."""
     programs = []
     for child in descendants(psutil.Process(server.pid)):
         try:
-            programs.append(child.cmdline()[0])
+            command = child.cmdline()
+            runs_a_script = len(command) > 1 and not command[1].startswith("-")
+            interpreter = os.path.realpath(command[0]) == os.path.realpath(sys.executable)
+            programs.append(command[1] if interpreter and runs_a_script else command[0])
         except (psutil.NoSuchProcess, IndexError):
             pass
     return programs
