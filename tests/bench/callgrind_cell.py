@@ -12,7 +12,7 @@ dumps its counts as our interpreter's kernel_info and execute handlers return, s
 is the sum of the parts up to its dump. The interpreter
 rows import first every module the first kernel had loaded before the cell (IPython, the
 kernel's own imports), so they import exactly what the kernel's cell imports; the bare row
-is `python3 -c CELL` minus `python3 -c pass`.
+is `/usr/bin/python3 -c CELL` minus `/usr/bin/python3 -c pass`.
 """
 
 import argparse
@@ -127,7 +127,7 @@ def python_instructions(code, out_file):
 
 
 def importable(modules):
-    """A program importing the loaded modules python3 can import by name."""
+    """A program importing the loaded modules /usr/bin/python3 can import by name."""
     names = [name for name in modules if name != "__main__" and not name.startswith("xlazy")]
     return ("import importlib\n"
             f"for name in {names!r}:\n"
