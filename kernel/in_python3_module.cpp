@@ -11,7 +11,6 @@
 #include "pybind11/stl.h"
 
 #include "kernel_process.hpp"
-#include "python_runtime.hpp"
 
 namespace py = pybind11;
 
@@ -29,7 +28,6 @@ PYBIND11_MODULE(xlazy_kernel, module)
             {
                 return *exit_status;
             }
-            xlazy::put_the_working_directory_first_on_the_path();
             // The GIL is held, as main() holds it in the embedded kernel after start-up; the
             // interpreter releases it once configured, and the xeus threads take it as needed.
             return xlazy::serve(std::get<xlazy::launch_options>(options));

@@ -22,6 +22,16 @@
 
 namespace xlazy
 {
+    namespace
+    {
+        // As under ipykernel (`-m ipykernel_launcher`): modules next to the notebook import.
+        void put_the_working_directory_first_on_the_path()
+        {
+            pybind11::module_::import("sys").attr("path").attr("insert")(
+                0, pybind11::module_::import("os").attr("getcwd")());
+        }
+    }
+
     std::variant<launch_options, int> options_or_exit_status(const std::vector<std::string>& args)
     {
         auto decision = parse_launch_options(args, std::getenv("XLAZY_MODE"), std::getenv("XLAZY_EXCLUDE"));
@@ -41,6 +51,7 @@ namespace xlazy
 
     int serve(const launch_options& options)
     {
+        put_the_working_directory_first_on_the_path();
         // Before xeus starts its threads, so that all of them inherit the blocked mask.
         watch_forks();
         block_interrupts();

@@ -28,14 +28,6 @@ namespace xlazy
         // pybind11 clears the config, including on failure.
         auto python = std::make_unique<pybind11::scoped_interpreter>(
             &config, argc, argv, /*add_program_dir_to_path=*/false);
-        put_the_working_directory_first_on_the_path();
         return python;
-    }
-
-    void put_the_working_directory_first_on_the_path()
-    {
-        // As under ipykernel (`-m ipykernel_launcher`): modules next to the notebook import.
-        pybind11::module_::import("sys").attr("path").attr("insert")(
-            0, pybind11::module_::import("os").attr("getcwd")());
     }
 }

@@ -11,8 +11,4 @@ namespace xlazy
 {
     // Throws std::runtime_error with CPython's own message when start-up fails.
     std::unique_ptr<pybind11::scoped_interpreter> start_python(int argc, const char* const* argv);
-
-    // sys.path as the kernel's users expect it: the interpreter's own plus the working
-    // directory first. start_python does it; a kernel inside /usr/bin/python3 calls it.
-    void put_the_working_directory_first_on_the_path();
 }
