@@ -299,8 +299,9 @@ namespace xlazy
         // (InteractiveShell.ast_node_interactivity, InlineBackend.figure_formats,
         // HistoryManager.enabled ...). xeus-python's application reads only the first file
         // and makes the shell without a parent, so none of it reached the shell.
-        py::object app_class = py::module_::import("xeus_python_shell.shell").attr("XPythonShellApp");
-        py::object shell_class = py::module_::import("xeus_python_shell.shell").attr("XPythonShell");
+        py::module_ xeus_shell = py::module_::import("xeus_python_shell.shell");
+        py::object app_class = xeus_shell.attr("XPythonShellApp");
+        py::object shell_class = xeus_shell.attr("XPythonShell");
         py::object history_manager = py::module_::import("IPython.core.history").attr("HistoryManager");
         shell_class.attr("init_history") = py::cpp_function(
             [history_manager](py::object shell)
