@@ -1,5 +1,7 @@
 #include "library_imports.hpp"
 
+#include <chrono>
+
 #include "opcode.h"
 
 namespace py = pybind11;
@@ -64,6 +66,116 @@ namespace xlazy
         std::string top_level(const std::string& module)
         {
             return module.substr(0, module.find('.'));
+        }
+
+        // Finding these runs code that imports whole packages, so even locating them cannot
+        // wait: setuptools' shim (its distutils-precedence.pth) finds `distutils` by importing
+        // setuptools and pkg_resources. That is 0.6 s of a 1.3 s scikit-learn fit, reached
+        // through joblib's `import distutils  # noqa`, kept only for what it did to
+        // scikit-learn 1.0.
+        bool located_by_running_code(const std::string& module)
+        {
+            return top_level(module) == "distutils";
+        }
+
+        bool uses_name_index(unsigned char opcode, long argument, Py_ssize_t index)
+        {
+            switch (opcode)
+            {
+            case LOAD_GLOBAL:
+                return (argument >> 1) == index; // 3.11: the low bit says "push NULL"
+            case LOAD_NAME:
+            case LOAD_ATTR:
+            case LOAD_METHOD:
+            case DELETE_NAME:
+            case STORE_ATTR:
+            case DELETE_ATTR:
+            case STORE_GLOBAL:
+            case DELETE_GLOBAL:
+                return argument == index;
+            default:
+                return false; // IMPORT_NAME, IMPORT_FROM and STORE_NAME only bind it
+            }
+        }
+
+        bool mentions(PyObject* names, PyObject* name)
+        {
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); ++i)
+            {
+                if (PyUnicode_Compare(PyTuple_GET_ITEM(names, i), name) == 0)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        // Code that reads globals by a computed name may read any of them.
+        bool reads_globals_dynamically(PyObject* names)
+        {
+            static const char* const ways[] = {"globals", "vars", "locals", "eval", "exec", "__dict__"};
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); ++i)
+            {
+                for (const char* way : ways)
+                {
+                    if (PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(names, i), way) == 0)
+                    {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        // Whether code nested in a module (functions, classes, comprehensions) may read
+        // `name`: any mention of it counts, attribute names included.
+        bool nested_code_may_read(PyCodeObject* code, PyObject* name)
+        {
+            PyObject* constants = code->co_consts;
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(constants); ++i)
+            {
+                auto* nested = reinterpret_cast<PyCodeObject*>(PyTuple_GET_ITEM(constants, i));
+                if (PyCode_Check(nested) && (mentions(nested->co_names, name) || reads_globals_dynamically(nested->co_names) ||
+                                             nested_code_may_read(nested, name)))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        // Whether anything in a module's code may read the global `name` its top level binds
+        // by an import statement: then the statement must bind the real module at once.
+        bool module_may_read(PyCodeObject* code, PyObject* name)
+        {
+            Py_ssize_t index = -1;
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(code->co_names); ++i)
+            {
+                PyObject* item = PyTuple_GET_ITEM(code->co_names, i);
+                if (PyUnicode_Compare(item, name) == 0)
+                {
+                    index = i;
+                }
+            }
+            py::object bytecode = py::reinterpret_steal<py::object>(PyCode_GetCode(code));
+            if (!bytecode)
+            {
+                PyErr_Clear();
+                return true;
+            }
+            const auto* units = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(bytecode.ptr()));
+            long extended = 0;
+            for (Py_ssize_t at = 0; at + 1 < PyBytes_GET_SIZE(bytecode.ptr()); at += 2)
+            {
+                const unsigned char opcode = units[at];
+                const long argument = (extended << 8) | units[at + 1];
+                extended = opcode == EXTENDED_ARG ? argument : 0;
+                if (uses_name_index(opcode, argument, index))
+                {
+                    return true;
+                }
+            }
+            return reads_globals_dynamically(code->co_names) || nested_code_may_read(code, name);
         }
 
         // `from ..x import y` in `a.b.c` imports `a.x`; empty when it cannot be resolved.
@@ -292,6 +404,16 @@ namespace xlazy
             {
                 return nullptr;
             }
+            if (located_by_running_code(module))
+            {
+                py::str bound(top_level(module));
+                if (module_may_read(reinterpret_cast<PyCodeObject*>(code.ptr()), bound.ptr()))
+                {
+                    return nullptr;
+                }
+                record(module, importer);
+                return located_on_first_use(module, py::reinterpret_borrow<py::dict>(globals)).release().ptr();
+            }
             auto chain = m_modules.locate(module);
             auto objects = chain ? m_modules.pending_chain(*chain, true) : std::nullopt;
             if (!objects)
@@ -332,6 +454,42 @@ namespace xlazy
             record(submodules[i], importer);
         }
         return package.release().ptr();
+    }
+
+    py::object library_imports::located_on_first_use(const std::string& module, py::dict importer_globals)
+    {
+        // Not a pending module made from a spec: finding the spec is the cost. A blank module
+        // stands in, in the importer's namespace only (the importer never reads it itself);
+        // the first attribute read imports the real one and puts it in the stand-in's place.
+        const std::string bound = top_level(module);
+        py::object stand_in = py::module_::import("types").attr("ModuleType")(bound);
+        py::dict attributes = stand_in.attr("__dict__");
+        for (const char* key : {"__name__", "__doc__", "__package__", "__loader__", "__spec__"})
+        {
+            PyDict_DelItemString(attributes.ptr(), key); // every read goes to the real module
+        }
+        py::object stand_in_ref = py::module_::import("weakref").attr("ref")(stand_in);
+        py::capsule owner = m_self;
+        auto import_real = [module, bound, importer_globals, stand_in_ref, owner]() -> py::object
+        {
+            const auto started = std::chrono::steady_clock::now();
+            py::module_::import("importlib").attr("import_module")(module);
+            py::object real = py::module_::import("sys").attr("modules")[py::str(bound)];
+            py::object still_bound = importer_globals.attr("get")(bound);
+            if (still_bound.is(stand_in_ref()))
+            {
+                importer_globals[py::str(bound)] = real;
+            }
+            if (auto* imports = static_cast<library_imports*>(PyCapsule_GetContext(owner.ptr())))
+            {
+                imports->executed(module, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+            }
+            return real;
+        };
+        attributes["__getattr__"] = py::cpp_function([import_real](const std::string& name)
+                                                     { return py::getattr(import_real(), name.c_str()); });
+        attributes["__dir__"] = py::cpp_function([import_real]() { return py::module_::import("builtins").attr("dir")(import_real()); });
+        return stand_in;
     }
 
     bool library_imports::may_defer(const std::string& importer, const std::string& statement_module,

@@ -41,6 +41,7 @@ def variants(xlazy_program):
     return {
         "xlazy": xlazy,
         "xlazy-off": xlazy + ["--lazy-mode=off"],
+        "xlazy-all": xlazy + ["--lazy-mode=all"],
         "ipykernel": kernel_argv(specs, "python3"),
     }
 

@@ -136,6 +136,14 @@ SCENARIOS = {
         "The heavy imports, then a cell that really uses each module, so "
         "every import is paid for in the end.",
         [HEAVY_IMPORTS] + REALISTIC_USES),
+    "sklearn-fit": (
+        "Import scikit-learn, fit a small model, predict: the workload whose "
+        "import `--lazy-mode=all` should mostly skip.",
+        ["import numpy as np\nfrom sklearn.ensemble import RandomForestClassifier",
+         """\
+features = np.arange(20).reshape(-1, 1)
+labels = (features.ravel() >= 10).astype(int)
+RandomForestClassifier(n_estimators=10, random_state=0).fit(features, labels).predict([[3], [15]])"""]),
     "trivial-200": (
         f"{TRIVIAL_CELLS} cells of `x = 1`: the overhead each cell adds.",
         ["x = 1"] * TRIVIAL_CELLS),

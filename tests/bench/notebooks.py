@@ -2,9 +2,10 @@
 """Benchmark whole notebooks: how soon the first useful result appears, how
 long the notebook takes and how much memory the kernel needs.
 
-Compares xlazy (default cell mode), xlazy --lazy-mode=off and ipykernel in one
-alternated run, so that machine noise spreads evenly over the variants, and
-shows the floor: "bare", /usr/bin/python3 running the same cells as a script.
+Compares xlazy (default cell mode), xlazy --lazy-mode=off, xlazy
+--lazy-mode=all and ipykernel in one alternated run, so that machine noise
+spreads evenly over the variants, and shows the floor: "bare",
+/usr/bin/python3 running the same cells as a script (--variants picks some).
 
     JUPYTER_PATH=build/share/jupyter /usr/bin/python3 tests/bench/notebooks.py
 
@@ -68,6 +69,7 @@ NOTEBOOK_DIR = REPOSITORY / "notebooks" / "bench"
 CELL_TIMEOUT_S = 300
 REFERENCE = "ipykernel"
 BASELINES = ["ipykernel", "xlazy-off", "bare"]  # the ratio columns
+VARIANT_NAMES = ["xlazy", "xlazy-off", "xlazy-all", "ipykernel", "bare"]
 BARE = "bare"
 BARE_PYTHON = "/usr/bin/python3"
 
@@ -123,7 +125,18 @@ TARGETS = [
     # After the first cell: the kernel may finish starting once kernel_info is answered.
     Target("one-plus-one", "peak_rss_mib", 0.6, "ipykernel",
            "one-plus-one", issue="#8"),
+    Target("sklearn-fit", "total_ms", 0.60, "ipykernel", "sklearn-fit",
+           variant="xlazy-all", issue="#9"),
+    Target("realistic", "total_ms", 0.75, "ipykernel", "realistic",
+           variant="xlazy-all", issue="#9"),
 ]
+
+
+def all_mode_targets(scenario_names):
+    """#9: deferring inside libraries must not make any notebook slower."""
+    return [Target(name, "total_ms", 1.02, "xlazy", name, variant="xlazy-all",
+                   issue="#9")
+            for name in scenario_names]
 # Notebooks as people write them, summed up in one line of the report.
 CORPUS_PREFIX = "corpus-"
 
@@ -136,7 +149,7 @@ class Scenario:
     first_result_cell: int  # index into cells
 
 
-def parse_args(available):
+def parse_args(available, variant_names):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5,
                         help="timed runs per variant and scenario "
@@ -144,6 +157,10 @@ def parse_args(available):
     parser.add_argument("--scenarios", default=",".join(available),
                         help="comma-separated scenarios to run (default: "
                              "all, i.e. " + ",".join(available) + ")")
+    parser.add_argument("--variants", default=",".join(variant_names),
+                        help="comma-separated kernels to compare (default: "
+                             + ",".join(variant_names) + "); ipykernel is "
+                             "always one, as every ratio's reference")
     parser.add_argument("--xlazy", metavar="PROGRAM",
                         help="xlazy program to run instead of the one named "
                              "by the 'xlazy' kernelspec")
@@ -159,6 +176,13 @@ def parse_args(available):
                      f"available: {', '.join(available)}")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    args.variants = args.variants.split(",")
+    unknown = [name for name in args.variants if name not in variant_names]
+    if unknown:
+        parser.error(f"unknown variant(s) {', '.join(unknown)}; "
+                     f"available: {', '.join(variant_names)}")
+    if REFERENCE not in args.variants:
+        args.variants.append(REFERENCE)
     return args
 
 
@@ -387,7 +411,7 @@ def evaluate_targets(samples):
     scenario it needs was not run) and PASS, FAIL or SKIP."""
     labels = {metric: label for label, metric, _ in METRICS}
     results = []
-    for target in TARGETS:
+    for target in TARGETS + all_mode_targets(samples):
         description = (f"[{target.issue}] {target.variant} "
                        f"{target.scenario} {labels[target.metric]} "
                        f"≤ {target.limit} × {target.base_variant}")
@@ -484,10 +508,12 @@ def plot(path, samples, variant_names):
 
 def main():
     available = sorted(path.stem for path in NOTEBOOK_DIR.glob("*.ipynb"))
-    args = parse_args(available)
+    args = parse_args(available, VARIANT_NAMES)
     scenarios = [load_scenario(name) for name in args.scenarios]
-    argvs = {**variants(args.xlazy),
-             BARE: [BARE_PYTHON, "-c", "<the notebook's cells>"]}
+    every_argv = {**variants(args.xlazy),
+                  BARE: [BARE_PYTHON, "-c", "<the notebook's cells>"]}
+    argvs = {name: every_argv[name] for name in every_argv
+             if name in args.variants}
     variant_names = list(argvs)
     # Let a SIGTERM (a CI timeout, say) unwind through launch()'s clean-up
     # instead of leaving kernels behind.

@@ -9,6 +9,9 @@ PROBES = {
     "usedlib.py": "print('usedlib ran')\nVALUE = 42\n",
     # Busy for 50 ms, so that what not running it saved is there to measure.
     "unusedlib.py": "import time\nstarted = time.perf_counter()\nwhile time.perf_counter() - started < 0.05:\n    pass\n",
+    # As joblib.backports does: imported for a side effect only.
+    "shimuser.py": "import distutils  # noqa\ndef version():\n    return 1\n",
+    "shimreader.py": "import distutils\nNAME = distutils.__name__\n",
 }
 
 
@@ -72,3 +75,30 @@ def test_status_deep_shows_what_ran_and_what_never_ran_and_measures_the_saving(a
     shown = text.displays[-1]
     assert "never ran" in shown["text/plain"] and "unusedlib" in shown["text/plain"]
     assert "<table" in shown["text/html"]
+
+
+# Debian's setuptools installs a shim (distutils-precedence.pth) that locates `distutils` by
+# importing setuptools and pkg_resources: the locating itself is the cost.
+def test_distutils_imported_for_its_effect_only_is_not_even_located_until_read(all_mode_kernel):
+    assert all_mode_kernel.value("import shimuser\nshimuser.version()") == "1"
+    assert loaded(all_mode_kernel, "distutils") == "False"
+    assert loaded(all_mode_kernel, "setuptools") == "False"
+
+    assert all_mode_kernel.value("shimuser.distutils.__name__") == "'distutils'"
+    assert all_mode_kernel.value("import sys\nshimuser.distutils is sys.modules['distutils']") == "True"
+    assert all_mode_kernel.value("import sys\n'setuptools' in sys.modules['distutils'].__file__") == "True"
+
+
+def test_a_library_that_reads_distutils_gets_the_real_module_at_once(all_mode_kernel):
+    assert all_mode_kernel.value("import shimreader\nshimreader.NAME") == "'distutils'"
+    assert all_mode_kernel.value("import sys\nshimreader.distutils is sys.modules['distutils']") == "True"
+
+
+def test_a_scikit_learn_model_is_fitted_without_setuptools(all_mode_kernel):
+    result = all_mode_kernel.execute(
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "RandomForestClassifier(n_estimators=2, random_state=0).fit([[0], [1]], [0, 1]).predict([[1]])")
+    assert result.status == "ok", result
+    assert result.text == "array([1])"
+    assert loaded(all_mode_kernel, "setuptools") == "False"
+    assert all_mode_kernel.value("import sys\nsys.modules['joblib.backports'].distutils.__name__") == "'distutils'"
