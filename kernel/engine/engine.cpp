@@ -113,13 +113,19 @@ namespace xlazy
 
     namespace
     {
+        // Every node made here takes the location of the statement it replaces or precedes:
+        // ast.fix_missing_locations would walk the whole cell, in Python, on every cell.
         py::object call_statement(const char* function, py::list arguments, py::handle located_like)
         {
             py::module_ ast = py::module_::import("ast");
-            py::object call = ast.attr("Call")(ast.attr("Name")(function, ast.attr("Load")()), arguments, py::list());
-            py::object statement = ast.attr("Expr")(call);
-            ast.attr("copy_location")(statement, located_like);
-            return statement;
+            py::object copy_location = ast.attr("copy_location");
+            py::object name = copy_location(ast.attr("Name")(function, ast.attr("Load")()), located_like);
+            for (py::handle argument : arguments)
+            {
+                copy_location(argument, located_like);
+            }
+            py::object call = copy_location(ast.attr("Call")(name, arguments, py::list()), located_like);
+            return copy_location(ast.attr("Expr")(call), located_like);
         }
 
         py::object constant(py::object value)
@@ -254,7 +260,6 @@ namespace xlazy
             rewritten.insert(prepare_at, call_statement("__xlazy_prepare__", arguments, anchor));
         }
         module.attr("body") = rewritten;
-        py::module_::import("ast").attr("fix_missing_locations")(module);
         return module;
     }
 
