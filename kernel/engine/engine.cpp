@@ -12,58 +12,6 @@ namespace py = pybind11;
 
 namespace xlazy
 {
-    namespace
-    {
-        // An interrupt in the middle of a package's import leaves, as under any Python, the
-        // submodules that finished while the package itself failed and was forgotten; the
-        // next import would run the package again on top of them, half against the old run
-        // (pandas then raises AttributeError until a restart). Everything the interrupted
-        // resolve added under a module that is no longer imported goes too, so the next use
-        // imports cleanly. What finished whole (numpy under pandas) stays: numpy, for one,
-        // warns when it is imported a second time.
-        void forget_orphans_of_interrupted_imports(const py::set& modules_before)
-        {
-            py::dict modules = py::module_::import("sys").attr("modules");
-            std::vector<std::string> orphans;
-            for (auto item : modules)
-            {
-                if (modules_before.contains(item.first) || !py::isinstance<py::str>(item.first))
-                {
-                    continue;
-                }
-                const std::string name = py::str(item.first);
-                for (std::size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1))
-                {
-                    if (!modules.contains(name.substr(0, dot)))
-                    {
-                        orphans.push_back(name);
-                        break;
-                    }
-                }
-            }
-            for (const auto& name : orphans)
-            {
-                PyDict_DelItemString(modules.ptr(), name.c_str());
-            }
-        }
-
-        // Some extension modules turn an interrupt into their own error (numpy: "Unable to
-        // configure default ndarray.__str__"); the interrupt is still in its context.
-        bool caused_by_interrupt(const py::error_already_set& error)
-        {
-            py::object raised = error.value();
-            for (int depth = 0; depth < 64 && !raised.is_none(); ++depth)
-            {
-                if (PyErr_GivenExceptionMatches(raised.ptr(), PyExc_KeyboardInterrupt))
-                {
-                    return true;
-                }
-                raised = raised.attr("__context__");
-            }
-            return false;
-        }
-    }
-
     lazy_engine::lazy_engine(py::dict user_ns, lazy_mode mode, const std::vector<std::string>& exclusions)
         : m_user_ns(user_ns), m_policy(mode, exclusions), m_registry(user_ns),
           m_modules([this](const std::string& module) { module_first_used(module); },
@@ -113,13 +61,19 @@ namespace xlazy
 
     namespace
     {
+        // Every node made here takes the location of the statement it replaces or precedes:
+        // ast.fix_missing_locations would walk the whole cell, in Python, on every cell.
         py::object call_statement(const char* function, py::list arguments, py::handle located_like)
         {
             py::module_ ast = py::module_::import("ast");
-            py::object call = ast.attr("Call")(ast.attr("Name")(function, ast.attr("Load")()), arguments, py::list());
-            py::object statement = ast.attr("Expr")(call);
-            ast.attr("copy_location")(statement, located_like);
-            return statement;
+            py::object copy_location = ast.attr("copy_location");
+            py::object name = copy_location(ast.attr("Name")(function, ast.attr("Load")()), located_like);
+            for (py::handle argument : arguments)
+            {
+                copy_location(argument, located_like);
+            }
+            py::object call = copy_location(ast.attr("Call")(name, arguments, py::list()), located_like);
+            return copy_location(ast.attr("Expr")(call), located_like);
         }
 
         py::object constant(py::object value)
@@ -254,7 +208,6 @@ namespace xlazy
             rewritten.insert(prepare_at, call_statement("__xlazy_prepare__", arguments, anchor));
         }
         module.attr("body") = rewritten;
-        py::module_::import("ast").attr("fix_missing_locations")(module);
         return module;
     }
 
@@ -495,19 +448,7 @@ namespace xlazy
             ~attribution() { slot = previous; }
         } attribute_to{m_resolving_for, m_resolving_for};
         m_resolving_for = trigger;
-        py::set modules_before(py::module_::import("sys").attr("modules"));
-        try
-        {
-            resolve_in_order(ids, trigger);
-        }
-        catch (py::error_already_set& error)
-        {
-            if (caused_by_interrupt(error))
-            {
-                forget_orphans_of_interrupted_imports(modules_before);
-            }
-            throw;
-        }
+        resolve_in_order(ids, trigger);
     }
 
     void lazy_engine::resolve_in_order(const std::vector<int>& ids, const std::string& trigger)

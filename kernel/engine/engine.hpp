@@ -95,8 +95,8 @@ namespace xlazy
         // Pending entries of `module` and its submodules; with `from_imports_of_module`, also
         // `from module import x` (x may be a submodule its package must carry).
         std::vector<int> pending_ids_under(const std::string& module, bool from_imports_of_module) const;
-        // Resolves entries, grouped by the name they bind, in the order given. When an
-        // interrupt stops it, what it imported under a package that failed is forgotten.
+        // Resolves entries, grouped by the name they bind, in the order given, and attributes
+        // what their imports bring in on the way to `trigger`.
         void resolve_ids(const std::vector<int>& ids, const std::string& trigger);
         void resolve_in_order(const std::vector<int>& ids, const std::string& trigger);
         void module_first_used(const std::string& module);

@@ -65,6 +65,9 @@ namespace xlazy
             return execute.is(basics.attr("exec_module")) && py::hasattr(loader, "get_code");
         }
 
+        PyMethodDef getattr_hook_definition = {"__getattr__", nullptr, METH_O,
+                                               "Runs a pending module when it is first used (xlazy)."};
+
         // Swaps in the sys.path and warnings filters an import saw at its line, and on the
         // way out puts back today's, keeping what the module itself added.
         class import_time_environment
@@ -167,6 +170,9 @@ namespace xlazy
     lazy_modules::lazy_modules(first_use_handler first_use, executed_handler executed)
         : m_first_use(std::move(first_use)), m_executed(std::move(executed))
     {
+        getattr_hook_definition.ml_meth = reinterpret_cast<PyCFunction>(&getattr_hook);
+        m_self = py::capsule(this);
+        PyCapsule_SetContext(m_self.ptr(), this);
         py::object namespace_type = py::module_::import("types").attr("SimpleNamespace");
         m_loader_methods = py::dict(
             "create_module"_a = py::cpp_function([this](py::object spec) { return create_module(spec); }),
@@ -181,6 +187,7 @@ namespace xlazy
     lazy_modules::~lazy_modules()
     {
         // The hooks and the finder call back into this object: nothing may reach them after it.
+        PyCapsule_SetContext(m_self.ptr(), nullptr);
         try
         {
             py::list meta_path = py::module_::import("sys").attr("meta_path");
@@ -260,8 +267,13 @@ namespace xlazy
 
     void lazy_modules::make_hooks(record& pending, const std::string& name)
     {
-        pending.hooks["__getattr__"] = py::cpp_function(
-            [this, name](const std::string& attribute) { return attribute_on_first_use(name, attribute); });
+        py::tuple self = py::make_tuple(m_self, py::str(name));
+        PyObject* getattr = PyCFunction_New(&getattr_hook_definition, self.ptr());
+        if (getattr == nullptr)
+        {
+            throw py::error_already_set();
+        }
+        pending.hooks["__getattr__"] = py::reinterpret_steal<py::object>(getattr);
         pending.hooks["__dir__"] = py::cpp_function(
             [this, name]
             {
@@ -290,18 +302,62 @@ namespace xlazy
         return found != m_records.end() && found->second.current == state::pending ? found->second.spec : py::object();
     }
 
-    py::object lazy_modules::attribute_on_first_use(const std::string& name, const std::string& attribute)
+    PyObject* lazy_modules::getattr_hook(PyObject* self, PyObject* attribute)
     {
-        record& pending = m_records.at(name);
+        // Modules are probed for attributes they lack all the time, most of all while they
+        // run (hasattr, the import system): answered here with a Python AttributeError, with
+        // none of the C++ exceptions a pybind11 function would throw and translate for each.
+        auto* owner = static_cast<lazy_modules*>(PyCapsule_GetContext(PyTuple_GET_ITEM(self, 0)));
+        PyObject* module_name = PyTuple_GET_ITEM(self, 1);
+        const char* attribute_utf8 = PyUnicode_Check(attribute) ? PyUnicode_AsUTF8(attribute) : nullptr;
+        if (attribute_utf8 == nullptr)
+        {
+            PyErr_Clear();
+        }
+        try
+        {
+            if (owner != nullptr && attribute_utf8 != nullptr)
+            {
+                const std::string name = PyUnicode_AsUTF8(module_name);
+                if (owner->is_use(name, attribute_utf8))
+                {
+                    return owner->attribute_on_first_use(name, attribute_utf8).release().ptr();
+                }
+            }
+        }
+        catch (py::error_already_set& error)
+        {
+            error.restore();
+            return nullptr;
+        }
+        catch (const py::builtin_exception& error)
+        {
+            error.set_error();
+            return nullptr;
+        }
+        catch (const std::exception& error)
+        {
+            PyErr_SetString(PyExc_RuntimeError, error.what());
+            return nullptr;
+        }
+        PyErr_Format(PyExc_AttributeError, "module '%U' has no attribute '%S'", module_name, attribute);
+        return nullptr;
+    }
+
+    bool lazy_modules::is_use(const std::string& name, const std::string& attribute) const
+    {
+        const record& pending = m_records.at(name);
         // The import system probes for __path__, __file__ and the like while it adopts the
         // module; only a real use runs it. While it runs, its own thread sees it as Python
         // shows a module being imported, and other threads wait for the import to finish.
         const bool own_import = pending.current == state::executing &&
                                 pending.executing_thread == std::this_thread::get_id();
-        if (is_display_probe(attribute) || set_by_import_system(attribute) || own_import)
-        {
-            throw py::attribute_error("module '" + name + "' has no attribute '" + attribute + "'");
-        }
+        return !is_display_probe(attribute) && !set_by_import_system(attribute) && !own_import;
+    }
+
+    py::object lazy_modules::attribute_on_first_use(const std::string& name, const std::string& attribute)
+    {
+        record& pending = m_records.at(name);
         if (pending.current == state::pending)
         {
             m_first_use(name);

@@ -84,12 +84,19 @@ namespace xlazy
         pybind11::object create_module(pybind11::handle spec);
         void exec_module(pybind11::handle module);
         void make_hooks(record& pending, const std::string& name);
+        // The C function installed as a pending module's `__getattr__`; self is a tuple of a
+        // capsule of this and the module's name.
+        static PyObject* getattr_hook(PyObject* self, PyObject* attribute);
+        // Whether reading `attribute` of the pending module `name` is a use that runs it, as
+        // opposed to a probe (by the import system, a display, the module itself as it runs).
+        bool is_use(const std::string& name, const std::string& attribute) const;
         pybind11::object attribute_on_first_use(const std::string& name, const std::string& attribute);
 
         first_use_handler m_first_use;
         executed_handler m_executed;
         std::map<std::string, record> m_records;
         pybind11::object m_finder;
+        pybind11::capsule m_self; // the hooks' way back here; emptied when this object goes
         pybind11::dict m_loader_methods; // create_module and exec_module, shared by every loader
     };
 }

@@ -1,7 +1,5 @@
 #include "registry.hpp"
 
-
-
 namespace py = pybind11;
 
 namespace xlazy
@@ -52,8 +50,58 @@ namespace xlazy
 
     namespace
     {
+        // An interrupt in the middle of a package's import leaves, as under any Python, the
+        // submodules that finished while the package itself failed and was forgotten; the
+        // next import would run the package again on top of them, half against the old run
+        // (pandas then raises AttributeError until a restart). Everything the interrupted
+        // resolve added under a module that is no longer imported goes too, so the next use
+        // imports cleanly. What finished whole (numpy under pandas) stays: numpy, for one,
+        // warns when it is imported a second time.
+        void forget_orphans_of_interrupted_imports(const py::set& modules_before)
+        {
+            py::dict modules = py::module_::import("sys").attr("modules");
+            std::vector<std::string> orphans;
+            for (auto item : modules)
+            {
+                if (modules_before.contains(item.first) || !py::isinstance<py::str>(item.first))
+                {
+                    continue;
+                }
+                const std::string name = py::str(item.first);
+                for (std::size_t dot = name.find('.'); dot != std::string::npos; dot = name.find('.', dot + 1))
+                {
+                    if (!modules.contains(name.substr(0, dot)))
+                    {
+                        orphans.push_back(name);
+                        break;
+                    }
+                }
+            }
+            for (const auto& name : orphans)
+            {
+                PyDict_DelItemString(modules.ptr(), name.c_str());
+            }
+        }
+
+        // Some extension modules turn an interrupt into their own error (numpy: "Unable to
+        // configure default ndarray.__str__"); the interrupt is still in its context.
+        bool caused_by_interrupt(const py::error_already_set& error)
+        {
+            py::object raised = error.value();
+            for (int depth = 0; depth < 64 && !raised.is_none(); ++depth)
+            {
+                if (PyErr_GivenExceptionMatches(raised.ptr(), PyExc_KeyboardInterrupt))
+                {
+                    return true;
+                }
+                raised = raised.attr("__context__");
+            }
+            return false;
+        }
+
         // Copied in C, and compared without making a string of every loaded module: a
-        // resolve takes one before and one after, and a notebook has a thousand modules.
+        // notebook has a thousand modules. One per import run, for both what it loaded and
+        // what an interrupt left of it.
         py::set loaded_module_names()
         {
             return py::set(py::module_::import("sys").attr("modules"));
@@ -120,6 +168,10 @@ namespace xlazy
             }
             catch (py::error_already_set& error)
             {
+                if (caused_by_interrupt(error))
+                {
+                    forget_orphans_of_interrupted_imports(before);
+                }
                 deferred_import& entry = m_entries.at(static_cast<std::size_t>(id));
                 entry.state = import_state::failed;
                 entry.reason = py::str(error.type().attr("__name__")).cast<std::string>() + ": " +

@@ -69,7 +69,8 @@ namespace xlazy
 
         // Runs the pending imports `ids` (all bind the same name) and returns the object
         // the name now stands for. `trigger` says what needed it, for %lazy status.
-        // Raises the import's own exception, with a note naming the statement and cell.
+        // Raises the import's own exception, with a note naming the statement and cell. When
+        // an interrupt stops it, what it imported under a package that failed is forgotten.
         pybind11::object resolve(const std::vector<int>& ids, const std::string& trigger);
 
         // Records an import that some other code ran (a library importing the same module):

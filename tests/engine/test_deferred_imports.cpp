@@ -217,6 +217,30 @@ TEST_F(engine_test, use_the_analysis_cannot_see_resolves_on_first_use)
     EXPECT_EQ(value("type(heavy).__name__"), "'module'");
 }
 
+TEST_F(engine_test, probing_a_pending_module_for_what_it_lacks_neither_runs_it_nor_differs_from_python)
+{
+    write_module("heavy.py", "ran(__name__)\nvalue = 9\n");
+    run_cell("import heavy");
+    // Read as IPython's display machinery reads it, outside any cell's analysis.
+    EXPECT_EQ(value("hasattr(heavy, '_repr_html_'), hasattr(heavy, '__path__')"), "(False, False)");
+    py::exec("try:\n    heavy._ipython_display_\nexcept AttributeError as error:\n    message = str(error)\n",
+             user_ns);
+    EXPECT_EQ(value("message"), "\"module 'heavy' has no attribute '_ipython_display_'\"");
+    EXPECT_FALSE(module_ran("heavy"));
+}
+
+TEST_F(engine_test, a_pending_module_probing_itself_as_it_runs_sees_what_it_has_so_far)
+{
+    write_module("heavy.py", "import sys\n"
+                             "ran(__name__)\n"
+                             "early = hasattr(sys.modules[__name__], 'value')\n"
+                             "value = 9\n"
+                             "late = hasattr(sys.modules[__name__], 'value')\n");
+    run_cell("import heavy");
+    EXPECT_EQ(run_cell("seen = heavy.early, heavy.late"), "");
+    EXPECT_EQ(value("seen"), "(False, True)");
+}
+
 TEST_F(engine_test, a_library_importing_a_pending_module_gets_the_same_object)
 {
     write_module("heavy.py", "ran(__name__)\nvalue = 9\n");

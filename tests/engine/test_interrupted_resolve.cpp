@@ -73,3 +73,15 @@ TEST_F(interrupted_resolve_test, an_interrupt_a_library_turned_into_its_own_erro
     EXPECT_EQ(run_cell("wrapping.x"), "RuntimeError");
     EXPECT_FALSE(py::module_::import("sys").attr("modules").contains("wrapping.part"));
 }
+
+TEST_F(interrupted_resolve_test, a_from_import_interrupted_on_its_own_first_use_is_rolled_back_too)
+{
+    write_interrupted_package();
+    run_cell("from package import value");
+    // A use the cell analysis cannot see: the placeholder resolves itself.
+    EXPECT_EQ(run_cell("__import__('sys')._getframe().f_globals['val' + 'ue'] + 1"), "KeyboardInterrupt");
+    EXPECT_FALSE(py::module_::import("sys").attr("modules").contains("package.finished"));
+    py::module_::import("builtins").attr("interrupt_package") = false;
+    EXPECT_EQ(run_cell("answer = value + 1"), "");
+    EXPECT_EQ(value("answer"), "43");
+}
