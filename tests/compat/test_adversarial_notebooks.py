@@ -68,6 +68,8 @@ def test_xlazy_shows_what_ipykernel_shows(case, case_runs):
     eager, lazy = reference["cells"], xlazy["cells"]
     notebook = notebook_text(case)
 
+    if not eager:
+        pytest.fail(f"ipykernel did not run the case, twice:\n{reference['log']}", pytrace=False)
     # A case whose ipykernel run fails where it is not meant to tests nothing: fix the case.
     if errors_of(eager) != case.errors:
         pytest.fail(
