@@ -98,16 +98,17 @@ namespace xlazy
             }
         }
 
-        bool mentions(PyObject* names, PyObject* name)
+        // -1 when `names` (a code object's co_names) does not hold `name`.
+        Py_ssize_t index_of(PyObject* names, PyObject* name)
         {
             for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); ++i)
             {
                 if (PyUnicode_Compare(PyTuple_GET_ITEM(names, i), name) == 0)
                 {
-                    return true;
+                    return i;
                 }
             }
-            return false;
+            return -1;
         }
 
         // Code that reads globals by a computed name may read any of them.
@@ -135,7 +136,7 @@ namespace xlazy
             for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(constants); ++i)
             {
                 auto* nested = reinterpret_cast<PyCodeObject*>(PyTuple_GET_ITEM(constants, i));
-                if (PyCode_Check(nested) && (mentions(nested->co_names, name) || reads_globals_dynamically(nested->co_names) ||
+                if (PyCode_Check(nested) && (index_of(nested->co_names, name) >= 0 || reads_globals_dynamically(nested->co_names) ||
                                              nested_code_may_read(nested, name)))
                 {
                     return true;
@@ -148,15 +149,7 @@ namespace xlazy
         // by an import statement: then the statement must bind the real module at once.
         bool module_may_read(PyCodeObject* code, PyObject* name)
         {
-            Py_ssize_t index = -1;
-            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(code->co_names); ++i)
-            {
-                PyObject* item = PyTuple_GET_ITEM(code->co_names, i);
-                if (PyUnicode_Compare(item, name) == 0)
-                {
-                    index = i;
-                }
-            }
+            const Py_ssize_t index = index_of(code->co_names, name);
             py::object bytecode = py::reinterpret_steal<py::object>(PyCode_GetCode(code));
             if (!bytecode)
             {

@@ -57,11 +57,11 @@ namespace xlazy
         // A new reference to what the import statement binds, or nullptr with no error set
         // when Python's own import must run it now.
         PyObject* deferred_import(PyObject* name, PyObject* globals, PyObject* fromlist, int level);
-        // `modules`: what the statement imports (`a.b` for `from a import b`, whose
-        // statement_module is `a`).
         // What `import module` binds when even locating `module` runs code: a stand-in that
         // imports it on its first attribute read.
         pybind11::object located_on_first_use(const std::string& module, pybind11::dict importer_globals);
+        // `modules`: what the statement imports (`a.b` for `from a import b`, whose
+        // statement_module is `a`).
         bool may_defer(const std::string& importer, const std::string& statement_module,
                        const std::vector<std::string>& modules, PyObject* globals) const;
         void record(const std::string& module, const std::string& importer);

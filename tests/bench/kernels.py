@@ -31,6 +31,12 @@ def kernel_argv(specs, name):
                  + (" or pass --xlazy PROGRAM" if name == "xlazy" else ""))
 
 
+# Each xlazy variant: its name and the options it adds to the kernel's argv.
+XLAZY_MODES = {"xlazy": [], "xlazy-off": ["--lazy-mode=off"],
+               "xlazy-all": ["--lazy-mode=all"]}
+VARIANT_NAMES = [*XLAZY_MODES, "ipykernel"]
+
+
 def variants(xlazy_program):
     """The compared kernels by name: their argv with {connection_file}."""
     specs = KernelSpecManager()
@@ -38,12 +44,8 @@ def variants(xlazy_program):
         xlazy = [xlazy_program, "-f", "{connection_file}"]
     else:
         xlazy = kernel_argv(specs, "xlazy")
-    return {
-        "xlazy": xlazy,
-        "xlazy-off": xlazy + ["--lazy-mode=off"],
-        "xlazy-all": xlazy + ["--lazy-mode=all"],
-        "ipykernel": kernel_argv(specs, "python3"),
-    }
+    return {**{name: xlazy + options for name, options in XLAZY_MODES.items()},
+            "ipykernel": kernel_argv(specs, "python3")}
 
 
 def zmq_context():

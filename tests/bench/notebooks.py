@@ -63,14 +63,15 @@ from dataclasses import dataclass
 import nbformat
 
 from kernels import POLL_INTERVAL_S, launch, variants, zmq_context
+from kernels import VARIANT_NAMES as KERNEL_VARIANTS
 
 REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPOSITORY / "notebooks" / "bench"
 CELL_TIMEOUT_S = 300
 REFERENCE = "ipykernel"
 BASELINES = ["ipykernel", "xlazy-off", "bare"]  # the ratio columns
-VARIANT_NAMES = ["xlazy", "xlazy-off", "xlazy-all", "ipykernel", "bare"]
 BARE = "bare"
+VARIANT_NAMES = [*KERNEL_VARIANTS, BARE]
 BARE_PYTHON = "/usr/bin/python3"
 
 # (label, key in a run's metrics, unit)
@@ -137,6 +138,8 @@ def all_mode_targets(scenario_names):
     return [Target(name, "total_ms", 1.02, "xlazy", name, variant="xlazy-all",
                    issue="#9")
             for name in scenario_names]
+
+
 # Notebooks as people write them, summed up in one line of the report.
 CORPUS_PREFIX = "corpus-"
 
