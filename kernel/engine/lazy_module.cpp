@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "display_probe.hpp"
+#include "full_collections.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -420,6 +421,7 @@ namespace xlazy
         try
         {
             import_time_environment environment(pending.sys_path, pending.warning_filters);
+            full_collections_postponed collections;
             if (pending.code && !pending.code.is_none())
             {
                 py::module_::import("builtins").attr("exec")(pending.code, attributes);

@@ -4,6 +4,8 @@
 
 #include "opcode.h"
 
+#include "full_collections.hpp"
+
 namespace py = pybind11;
 
 namespace xlazy
@@ -466,7 +468,10 @@ namespace xlazy
         auto import_real = [module, bound, importer_globals, stand_in_ref, owner]() -> py::object
         {
             const auto started = std::chrono::steady_clock::now();
-            py::module_::import("importlib").attr("import_module")(module);
+            {
+                full_collections_postponed collections;
+                py::module_::import("importlib").attr("import_module")(module);
+            }
             py::object real = py::module_::import("sys").attr("modules")[py::str(bound)];
             py::object still_bound = importer_globals.attr("get")(bound);
             if (still_bound.is(stand_in_ref()))

@@ -1,5 +1,7 @@
 #include "registry.hpp"
 
+#include "full_collections.hpp"
+
 namespace py = pybind11;
 
 namespace xlazy
@@ -164,6 +166,7 @@ namespace xlazy
             const auto started = std::chrono::steady_clock::now();
             try
             {
+                full_collections_postponed collections;
                 run_binding(m_entries.at(static_cast<std::size_t>(id)), value);
             }
             catch (py::error_already_set& error)

@@ -1,0 +1,83 @@
+#include "full_collections.hpp"
+
+#include <array>
+#include <optional>
+
+#include "pybind11/pybind11.h"
+
+namespace py = pybind11;
+
+namespace xlazy
+{
+    namespace
+    {
+        // gc counts gen-1 collections against this; none will reach it while it is set.
+        constexpr long out_of_reach = 1L << 30;
+
+        int holders = 0;
+        std::optional<long> saved_oldest_threshold; // set while this code holds it
+
+        std::optional<std::array<long, 3>> thresholds(py::handle gc)
+        {
+            py::tuple values = gc.attr("get_threshold")();
+            if (values.size() != 3)
+            {
+                return std::nullopt;
+            }
+            return std::array<long, 3>{values[0].cast<long>(), values[1].cast<long>(), values[2].cast<long>()};
+        }
+
+        // The collector is tuning, never semantics: an error here (no gc module, a patched
+        // get_threshold) leaves the threshold as it is and must not fail the import.
+        template <typename Change>
+        void without_failing(const char* what, Change change)
+        {
+            py::error_scope pending_error; // an import unwinding with its exception
+            try
+            {
+                change(py::module_::import("gc"));
+            }
+            catch (py::error_already_set& error)
+            {
+                error.discard_as_unraisable(what);
+            }
+            catch (const py::cast_error&)
+            {
+            }
+        }
+    }
+
+    full_collections_postponed::full_collections_postponed()
+    {
+        if (holders++ > 0)
+        {
+            return;
+        }
+        without_failing("xlazy: postponing full collections", [](py::handle gc)
+        {
+            auto now = thresholds(gc);
+            if (now && (*now)[2] != out_of_reach)
+            {
+                saved_oldest_threshold = (*now)[2];
+                gc.attr("set_threshold")((*now)[0], (*now)[1], out_of_reach);
+            }
+        });
+    }
+
+    full_collections_postponed::~full_collections_postponed()
+    {
+        if (--holders > 0)
+        {
+            return;
+        }
+        without_failing("xlazy: restoring the collector's threshold", [](py::handle gc)
+        {
+            auto now = thresholds(gc);
+            if (saved_oldest_threshold && now && (*now)[2] == out_of_reach)
+            {
+                gc.attr("set_threshold")((*now)[0], (*now)[1], *saved_oldest_threshold);
+            }
+        });
+        saved_oldest_threshold.reset();
+    }
+}

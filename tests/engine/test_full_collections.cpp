@@ -1,0 +1,102 @@
+// While a deferred import runs, the collector's full collections wait; everything else about
+// collection stays as the notebook set it.
+#include "engine_fixture.hpp"
+
+namespace py = pybind11;
+
+namespace
+{
+    class full_collections_test : public engine_test
+    {
+    protected:
+        void SetUp() override
+        {
+            engine_test::SetUp();
+            saved = py::module_::import("gc").attr("get_threshold")();
+            run_cell("import gc\ngc.set_threshold(700, 10, 10)");
+        }
+
+        void TearDown() override
+        {
+            py::module_::import("gc").attr("set_threshold")(*saved);
+            engine_test::TearDown();
+        }
+
+        // A module that records the thresholds it ran under, as `seen`.
+        void write_recording_module(const std::string& path, const std::string& rest = "")
+        {
+            write_module(path, "import gc\nran(__name__)\nseen = gc.get_threshold()\nvalue = 1\n" + rest);
+        }
+
+        py::tuple saved;
+    };
+}
+
+TEST_F(full_collections_test, a_deferred_module_runs_with_the_oldest_generation_out_of_reach)
+{
+    write_recording_module("recorder.py");
+    run_cell("import recorder");
+    ASSERT_EQ(run_cell("seen = recorder.seen"), "") << last_error_message;
+    EXPECT_EQ(value("seen[:2]"), "(700, 10)");
+    EXPECT_EQ(value("seen[2] > 10**6"), "True") << "full collections could run during the import: " << value("seen");
+    EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
+}
+
+TEST_F(full_collections_test, a_deferred_from_import_runs_with_the_oldest_generation_out_of_reach)
+{
+    write_recording_module("recorder.py");
+    run_cell("from recorder import seen");
+    ASSERT_EQ(run_cell("seen_now = tuple(seen)"), "") << last_error_message;
+    EXPECT_EQ(value("seen_now[2] > 10**6"), "True") << value("seen_now");
+    EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
+}
+
+TEST_F(full_collections_test, an_import_inside_a_deferred_import_restores_only_at_the_outermost)
+{
+    write_recording_module("inner.py");
+    write_recording_module("outer.py", "import inner\ninner_seen = inner.seen\nafter_inner = gc.get_threshold()\n");
+    run_cell("import outer");
+    ASSERT_EQ(run_cell("outer.value"), "") << last_error_message;
+    EXPECT_EQ(value("outer.after_inner"), value("outer.seen"));
+    EXPECT_EQ(value("outer.after_inner[2] > 10**6"), "True") << value("outer.after_inner");
+    EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
+}
+
+TEST_F(full_collections_test, young_garbage_made_by_the_import_is_still_collected)
+{
+    write_module("churner.py", "import weakref\n"
+                               "class Node:\n"
+                               "    pass\n"
+                               "cycle = Node()\n"
+                               "cycle.self = cycle\n"
+                               "freed = weakref.ref(cycle)\n"
+                               "del cycle\n"
+                               "keep = [Node() for _ in range(20000)]\n"
+                               "collected_during_import = freed() is None\n");
+    run_cell("import churner");
+    ASSERT_EQ(run_cell("churner.keep"), "") << last_error_message;
+    EXPECT_EQ(value("churner.collected_during_import"), "True");
+}
+
+TEST_F(full_collections_test, a_threshold_the_module_sets_itself_stays)
+{
+    write_module("tuner.py", "import gc\ngc.set_threshold(5000, 20, 50)\n");
+    run_cell("import tuner");
+    ASSERT_EQ(run_cell("tuner.gc"), "") << last_error_message;
+    EXPECT_EQ(value("gc.get_threshold()"), "(5000, 20, 50)");
+}
+
+TEST_F(full_collections_test, a_failing_deferred_import_restores_the_threshold)
+{
+    write_module("broken.py", "raise ValueError('broken on purpose')\n");
+    run_cell("import broken");
+    EXPECT_EQ(run_cell("broken.x"), "ValueError");
+    EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
+}
+
+TEST_F(full_collections_test, an_eager_import_runs_under_the_notebooks_thresholds)
+{
+    write_recording_module("recorder.py");
+    EXPECT_EQ(run_cell("import recorder\nseen = recorder.seen", true), "");
+    EXPECT_EQ(value("seen"), "(700, 10, 10)");
+}
