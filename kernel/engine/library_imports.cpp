@@ -65,6 +65,36 @@ namespace xlazy
             return opcode == IMPORT_NAME && !inside_try_or_with(code, offset);
         }
 
+        // The globals the import statement at `offset` binds (borrowed from co_names): the
+        // stores that follow IMPORT_NAME, through IMPORT_FROM for the `from` and `as` forms.
+        std::vector<PyObject*> names_bound_by(PyCodeObject* code, int offset)
+        {
+            std::vector<PyObject*> names;
+            py::object bytecode = py::reinterpret_steal<py::object>(PyCode_GetCode(code));
+            if (!bytecode)
+            {
+                PyErr_Clear();
+                return names;
+            }
+            const auto* units = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(bytecode.ptr()));
+            long extended = 0;
+            for (Py_ssize_t at = offset + 2; at + 1 < PyBytes_GET_SIZE(bytecode.ptr()); at += 2)
+            {
+                const unsigned char opcode = units[at];
+                const long argument = (extended << 8) | units[at + 1];
+                extended = opcode == EXTENDED_ARG ? argument : 0;
+                if (opcode == STORE_NAME || opcode == STORE_GLOBAL)
+                {
+                    names.push_back(PyTuple_GET_ITEM(code->co_names, argument));
+                }
+                else if (opcode != EXTENDED_ARG && opcode != IMPORT_FROM)
+                {
+                    break; // POP_TOP after a from-import, or the next statement
+                }
+            }
+            return names;
+        }
+
         std::string top_level(const std::string& module)
         {
             return module.substr(0, module.find('.'));
@@ -89,14 +119,14 @@ namespace xlazy
             case LOAD_NAME:
             case LOAD_ATTR:
             case LOAD_METHOD:
-            case DELETE_NAME:
             case STORE_ATTR:
             case DELETE_ATTR:
             case STORE_GLOBAL:
-            case DELETE_GLOBAL:
                 return argument == index;
             default:
-                return false; // IMPORT_NAME, IMPORT_FROM and STORE_NAME only bind it
+                // IMPORT_NAME, IMPORT_FROM and STORE_NAME only bind it; `del name` drops it
+                // unread, as after an import kept for its side effects.
+                return false;
             }
         }
 
@@ -148,7 +178,7 @@ namespace xlazy
         }
 
         // Whether anything in a module's code may read the global `name` its top level binds
-        // by an import statement: then the statement must bind the real module at once.
+        // by an import statement.
         bool module_may_read(PyCodeObject* code, PyObject* name)
         {
             const Py_ssize_t index = index_of(code->co_names, name);
@@ -171,6 +201,21 @@ namespace xlazy
                 }
             }
             return reads_globals_dynamically(code->co_names) || nested_code_may_read(code, name);
+        }
+
+        // A statement whose names the module never reads is there for what importing does:
+        // registering a codec, a plugin, an option, a patch.
+        bool kept_for_its_side_effects(PyCodeObject* code, int import_offset)
+        {
+            const auto names = names_bound_by(code, import_offset);
+            for (PyObject* name : names)
+            {
+                if (module_may_read(code, name))
+                {
+                    return false;
+                }
+            }
+            return !names.empty();
         }
 
         // `from ..x import y` in `a.b.c` imports `a.x`; empty when it cannot be resolved.
@@ -387,10 +432,18 @@ namespace xlazy
                 submodules.push_back(module + "." + text);
             }
         }
-        if (!may_defer(importer, module, submodules.empty() ? std::vector<std::string>{module} : submodules, globals))
+        const deferral_grounds grounds =
+            may_defer(importer, module, submodules.empty() ? std::vector<std::string>{module} : submodules, globals);
+        if (grounds == deferral_grounds::none)
         {
             return nullptr;
         }
+        // Scanning the module's code is left for statements that would be deferred.
+        auto for_side_effects = [&]
+        { return kept_for_its_side_effects(reinterpret_cast<PyCodeObject*>(code.ptr()), PyFrame_GetLasti(frame)); };
+        // PEP 810's opt-in defers what it lists, read or not; `all` mode never drops an
+        // import's side effects.
+        auto kept_eager_for_side_effects = [&] { return grounds == deferral_grounds::all_mode && for_side_effects(); };
 
         py::dict loaded = py::reinterpret_borrow<py::dict>(PyImport_GetModuleDict());
         if (submodules.empty())
@@ -401,13 +454,16 @@ namespace xlazy
             }
             if (located_by_running_code(module))
             {
-                py::str bound(top_level(module));
-                if (module_may_read(reinterpret_cast<PyCodeObject*>(code.ptr()), bound.ptr()))
+                if (!for_side_effects())
                 {
                     return nullptr;
                 }
                 record(module, importer);
                 return located_on_first_use(module, py::reinterpret_borrow<py::dict>(globals)).release().ptr();
+            }
+            if (kept_eager_for_side_effects())
+            {
+                return nullptr;
             }
             auto chain = m_modules.locate(module);
             auto objects = chain ? m_modules.pending_chain(*chain, true) : std::nullopt;
@@ -421,6 +477,10 @@ namespace xlazy
 
         // `from package import x, y`: deferred only when every name is a submodule not
         // imported yet; the package itself may be imported or pending.
+        if (kept_eager_for_side_effects())
+        {
+            return nullptr;
+        }
         std::vector<std::vector<lazy_modules::chain_link>> chains;
         for (const auto& submodule : submodules)
         {
@@ -490,12 +550,14 @@ namespace xlazy
         return stand_in;
     }
 
-    bool library_imports::may_defer(const std::string& importer, const std::string& statement_module,
-                                    const std::vector<std::string>& modules, PyObject* globals) const
+    library_imports::deferral_grounds library_imports::may_defer(const std::string& importer,
+                                                                  const std::string& statement_module,
+                                                                  const std::vector<std::string>& modules,
+                                                                  PyObject* globals) const
     {
         if (m_policy.exclusion_reason(importer))
         {
-            return false;
+            return deferral_grounds::none;
         }
         // PEP 810 lists the module a statement names; submodules listed by their full names count too.
         bool every_module_listed = true;
@@ -503,16 +565,18 @@ namespace xlazy
         {
             if (m_policy.exclusion_reason(module))
             {
-                return false;
+                return deferral_grounds::none;
             }
             every_module_listed = every_module_listed && listed_in_lazy_modules(globals, module);
         }
         if (every_module_listed || listed_in_lazy_modules(globals, statement_module))
         {
-            return true;
+            return deferral_grounds::opted_in;
         }
         // `from a import b` imports `a.b`: the same top-level package either way.
-        return m_policy.mode() == lazy_mode::all && top_level(modules.front()) != top_level(importer);
+        return m_policy.mode() == lazy_mode::all && top_level(modules.front()) != top_level(importer)
+                   ? deferral_grounds::all_mode
+                   : deferral_grounds::none;
     }
 
     void library_imports::record(const std::string& module, const std::string& importer)

@@ -5,10 +5,12 @@
 // statement outside `try` and `with`, importing a module of another top-level package (a
 // package's imports of its own modules are where registrations happen), neither side on
 // the exclusion list, not `import *`, not a from-import of anything but submodules.
-// Everything else goes to Python's own import at once. The one exception to "same pending
-// module objects": a module whose locating runs code (setuptools' distutils shim) is
-// neither located nor bound as itself while its importer never reads it; a stand-in takes
-// its place until first read. Owns the `builtins.__import__` it
+// Everything else goes to Python's own import at once, and so, in `all` mode, does a
+// statement binding names the importer's code never reads (bytecode: loads, attributes,
+// nested code, dynamic namespace access): it is there for its side effects. The one
+// exception to "same pending module objects": a module whose locating runs code
+// (setuptools' distutils shim) is neither located nor bound as itself while its importer
+// never reads it; a stand-in takes its place until first read. Owns the `builtins.__import__` it
 // installs and the record of what it deferred; never touches the user namespace.
 #pragma once
 
@@ -60,9 +62,15 @@ namespace xlazy
         // What `import module` binds when even locating `module` runs code: a stand-in that
         // imports it on its first attribute read.
         pybind11::object located_on_first_use(const std::string& module, pybind11::dict importer_globals);
+        enum class deferral_grounds
+        {
+            none,
+            opted_in, // listed in the importer's __lazy_modules__
+            all_mode,
+        };
         // `modules`: what the statement imports (`a.b` for `from a import b`, whose
         // statement_module is `a`).
-        bool may_defer(const std::string& importer, const std::string& statement_module,
+        deferral_grounds may_defer(const std::string& importer, const std::string& statement_module,
                        const std::vector<std::string>& modules, PyObject* globals) const;
         void record(const std::string& module, const std::string& importer);
 

@@ -40,6 +40,12 @@ namespace
             EXPECT_TRUE(module_ran("libb"));
         }
 
+        // A function that reads `names`: what makes a library's import of them deferrable.
+        static std::string read_later(const std::string& names)
+        {
+            return "def use():\n    return " + names + "\n";
+        }
+
         std::vector<std::string> executed()
         {
             return py::module_::import("builtins").attr("executed_modules").cast<std::vector<std::string>>();
@@ -63,19 +69,19 @@ TEST_F(library_imports_test, a_librarys_import_of_another_package_waits_for_firs
 TEST_F(library_imports_test, cell_mode_runs_a_librarys_imports_with_the_library)
 {
     engine->policy().set_mode(lazy_mode::cell);
-    run_library("import libb\n");
+    run_library("import libb\n" + read_later("libb"));
     EXPECT_TRUE(module_ran("libb"));
 }
 
 TEST_F(library_imports_test, imports_inside_try_stay_eager)
 {
-    run_library("try:\n    import libb\nexcept ImportError:\n    libb = None\n");
+    run_library("try:\n    import libb\nexcept ImportError:\n    libb = None\n" + read_later("libb"));
     EXPECT_TRUE(module_ran("libb"));
 }
 
 TEST_F(library_imports_test, imports_inside_with_stay_eager)
 {
-    run_library("import contextlib\nwith contextlib.suppress(ImportError):\n    import libb\n");
+    run_library("import contextlib\nwith contextlib.suppress(ImportError):\n    import libb\n" + read_later("libb"));
     EXPECT_TRUE(module_ran("libb"));
 }
 
@@ -90,7 +96,7 @@ TEST_F(library_imports_test, a_packages_imports_of_its_own_modules_stay_eager)
 {
     write_module("liba/part.py", "ran(__name__)\n");
     write_module("liba/other.py", "ran(__name__)\n");
-    run_library("from . import part\nimport liba.other\n");
+    run_library("from . import part\nimport liba.other\n" + read_later("part, liba"));
     EXPECT_TRUE(module_ran("liba.part"));
     EXPECT_TRUE(module_ran("liba.other"));
 }
@@ -98,7 +104,7 @@ TEST_F(library_imports_test, a_packages_imports_of_its_own_modules_stay_eager)
 TEST_F(library_imports_test, an_excluded_module_stays_eager)
 {
     engine->policy().exclude("libb");
-    run_library("import libb\n");
+    run_library("import libb\n" + read_later("libb"));
     EXPECT_TRUE(module_ran("libb"));
 }
 
@@ -140,7 +146,7 @@ TEST_F(library_imports_test, from_import_of_a_submodule_waits_and_of_a_function_
     write_module("libpkg/__init__.py", "ran(__name__)\ndef helper():\n    return 1\n");
     write_module("libpkg/sub.py", "ran(__name__)\nvalue = 'sub'\n");
     write_module("libother/__init__.py", "ran(__name__)\ndef helper():\n    return 1\n");
-    run_library("from libpkg import sub\nfrom libother import helper\n");
+    run_library("from libpkg import sub\nfrom libother import helper\n" + read_later("sub"));
     EXPECT_FALSE(module_ran("libpkg.sub"));
     EXPECT_TRUE(module_ran("libother"));
     EXPECT_EQ(run_cell("v = liba.sub.value"), "") << last_error_message;
@@ -162,7 +168,7 @@ TEST_F(library_imports_test, dunder_import_called_by_code_is_not_deferred)
 
 TEST_F(library_imports_test, a_cell_importing_the_same_module_gets_the_same_object_and_it_runs_once)
 {
-    run_library("import libb\n");
+    run_library("import libb\n" + read_later("libb"));
     ASSERT_FALSE(module_ran("libb"));
     EXPECT_EQ(run_cell("import libb\nanswer = libb.answer"), "") << last_error_message;
     EXPECT_EQ(value("libb is liba.libb"), "True");
@@ -172,7 +178,7 @@ TEST_F(library_imports_test, a_cell_importing_the_same_module_gets_the_same_obje
 
 TEST_F(library_imports_test, what_was_deferred_is_recorded_with_its_importer_and_whether_it_ran)
 {
-    run_library("import libb\nimport libc\n");
+    run_library("import libb\nimport libc\n" + read_later("libb, libc"));
     ASSERT_EQ(run_cell("liba.libb.answer"), "");
     const auto& deferred = engine->library().deferred();
     ASSERT_EQ(deferred.size(), 2u);
@@ -187,9 +193,41 @@ TEST_F(library_imports_test, what_was_deferred_is_recorded_with_its_importer_and
 TEST_F(library_imports_test, a_failing_deferred_module_raises_at_first_use_and_runs_again_next_time)
 {
     write_module("libb.py", "ran(__name__)\nraise RuntimeError('broken at import')\n");
-    run_library("import libb\n");
+    run_library("import libb\n" + read_later("libb"));
     EXPECT_EQ(run_cell("liba.libb.answer"), "RuntimeError");
     write_module("libb.py", "ran(__name__)\nanswer = 7\n");
     EXPECT_EQ(run_cell("fixed = liba.libb.answer"), "") << last_error_message;
     EXPECT_EQ(value("fixed"), "7");
+}
+
+TEST_F(library_imports_test, an_import_the_library_never_reads_runs_at_once_for_its_side_effects)
+{
+    write_module("libpkg/__init__.py", "ran(__name__)\n");
+    write_module("libpkg/plugin.py", "ran(__name__)\n");
+    run_library("import libb\nimport libc as registered\nfrom libpkg import plugin\n");
+    EXPECT_TRUE(module_ran("libb"));
+    EXPECT_TRUE(module_ran("libc"));
+    EXPECT_TRUE(module_ran("libpkg.plugin"));
+    EXPECT_TRUE(engine->library().deferred().empty());
+}
+
+TEST_F(library_imports_test, an_import_deleted_unread_runs_at_once)
+{
+    run_library("import libb\ndel libb\n");
+    EXPECT_TRUE(module_ran("libb"));
+}
+
+TEST_F(library_imports_test, an_alias_read_later_defers_the_import)
+{
+    write_module("libpkg/__init__.py", "ran(__name__)\n");
+    write_module("libpkg/sub.py", "ran(__name__)\n");
+    run_library("import libb as b\nfrom libpkg import sub as part\n" + read_later("b, part"));
+    EXPECT_FALSE(module_ran("libb"));
+    EXPECT_FALSE(module_ran("libpkg.sub"));
+}
+
+TEST_F(library_imports_test, lazy_modules_defers_a_listed_import_even_unread)
+{
+    run_library("__lazy_modules__ = ['libb']\nimport libb\n");
+    EXPECT_FALSE(module_ran("libb"));
 }

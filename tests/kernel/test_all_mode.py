@@ -5,13 +5,25 @@ import pytest
 from conftest import kernel_with_probes
 
 PROBES = {
-    "applib/__init__.py": "import usedlib\nimport unusedlib\ndef answer():\n    return usedlib.VALUE\n",
+    "applib/__init__.py": (
+        "import usedlib\nimport unusedlib\n"
+        "def answer():\n    return usedlib.VALUE\n"
+        "def never_called():\n    return unusedlib.started\n"
+    ),
     "usedlib.py": "print('usedlib ran')\nVALUE = 42\n",
     # Busy for 50 ms, so that what not running it saved is there to measure.
     "unusedlib.py": "import time\nstarted = time.perf_counter()\nwhile time.perf_counter() - started < 0.05:\n    pass\n",
     # As joblib.backports does: imported for a side effect only.
     "shimuser.py": "import distutils  # noqa\ndef version():\n    return 1\n",
     "shimreader.py": "import distutils\nNAME = distutils.__name__\n",
+    # A plugin registering a codec, imported by a library that never reads it.
+    "codecplugin.py": (
+        "import codecs\n"
+        "def find(name):\n"
+        "    return codecs.lookup('rot13') if name == 'xlazy_rot' else None\n"
+        "codecs.register(find)\n"
+    ),
+    "pluginuser.py": "import codecplugin  # noqa: F401, registers xlazy_rot\n",
 }
 
 
@@ -79,6 +91,11 @@ def test_status_deep_shows_what_ran_and_what_never_ran_and_measures_the_saving(a
 
 # Debian's setuptools installs a shim (distutils-precedence.pth) that locates `distutils` by
 # importing setuptools and pkg_resources: the locating itself is the cost.
+def test_an_import_a_library_keeps_only_for_its_side_effects_runs_with_the_library(all_mode_kernel):
+    assert all_mode_kernel.value("import pluginuser\npluginuser.__name__") == "'pluginuser'"
+    assert all_mode_kernel.value("import codecs\ncodecs.encode('abc', 'xlazy_rot')") == "'nop'"
+
+
 def test_distutils_imported_for_its_effect_only_is_not_even_located_until_read(all_mode_kernel):
     assert all_mode_kernel.value("import shimuser\nshimuser.version()") == "1"
     assert loaded(all_mode_kernel, "distutils") == "False"
