@@ -78,6 +78,30 @@ TEST_F(full_collections_test, young_garbage_made_by_the_import_is_still_collecte
     EXPECT_EQ(value("churner.collected_during_import"), "True");
 }
 
+// A module whose top level does the notebook's work (`from analysis import table`, a
+// script that processes data in batches) drops cyclic garbage that has outlived the young
+// collections. Held off for the whole import, the full collections that would free it never
+// come: in a kernel, 60 batches of 10,000 nodes of 2 kB each peaked at 1283 MiB deferred
+// against 266 MiB with deferral off.
+TEST_F(full_collections_test, garbage_the_import_drops_after_it_aged_into_the_oldest_generation_is_still_collected)
+{
+    write_module("batches.py", "class Node:\n"
+                               "    alive = 0\n"
+                               "    most_alive = 0\n"
+                               "    def __init__(self):\n"
+                               "        self.me = self\n"
+                               "        Node.alive += 1\n"
+                               "        Node.most_alive = max(Node.most_alive, Node.alive)\n"
+                               "    def __del__(self):\n"
+                               "        Node.alive -= 1\n"
+                               "for _ in range(60):\n"
+                               "    batch = [Node() for _ in range(10000)]\n");
+    run_cell("import batches");
+    ASSERT_EQ(run_cell("batches.batch"), "") << last_error_message;
+    // Collected as usual, about 110,000 are alive at most; never collected, all 600,000.
+    EXPECT_EQ(value("batches.Node.most_alive < 300000"), "True") << value("batches.Node.most_alive");
+}
+
 TEST_F(full_collections_test, a_threshold_the_module_sets_itself_stays)
 {
     write_module("tuner.py", "import gc\ngc.set_threshold(5000, 20, 50)\n");
