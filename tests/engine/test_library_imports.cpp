@@ -217,6 +217,26 @@ TEST_F(library_imports_test, an_import_deleted_unread_runs_at_once)
     EXPECT_TRUE(module_ran("libb"));
 }
 
+// `import a.b.c as d` walks down a.b before it binds c: SWAP and POP_TOP come between the
+// import and the store.
+TEST_F(library_imports_test, an_alias_of_a_module_two_packages_deep_read_nowhere_runs_at_once)
+{
+    write_module("libpkg/__init__.py", "ran(__name__)\n");
+    write_module("libpkg/mid/__init__.py", "ran(__name__)\n");
+    write_module("libpkg/mid/leaf.py", "ran(__name__)\n");
+    run_library("import libpkg.mid.leaf as registered\n");
+    EXPECT_TRUE(module_ran("libpkg.mid.leaf"));
+}
+
+TEST_F(library_imports_test, an_alias_of_a_module_two_packages_deep_read_later_waits)
+{
+    write_module("libpkg/__init__.py", "ran(__name__)\n");
+    write_module("libpkg/mid/__init__.py", "ran(__name__)\n");
+    write_module("libpkg/mid/leaf.py", "ran(__name__)\n");
+    run_library("import libpkg.mid.leaf as leaf\n" + read_later("leaf"));
+    EXPECT_FALSE(module_ran("libpkg.mid.leaf"));
+}
+
 TEST_F(library_imports_test, an_alias_read_later_defers_the_import)
 {
     write_module("libpkg/__init__.py", "ran(__name__)\n");
