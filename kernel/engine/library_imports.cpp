@@ -66,7 +66,8 @@ namespace xlazy
         }
 
         // The globals the import statement at `offset` binds (borrowed from co_names): the
-        // stores that follow IMPORT_NAME, through IMPORT_FROM for the `from` and `as` forms.
+        // stores that follow IMPORT_NAME, through IMPORT_FROM for the `from` and `as` forms
+        // (`import a.b.c as d` drops each parent it walks through with SWAP, POP_TOP).
         std::vector<PyObject*> names_bound_by(PyCodeObject* code, int offset)
         {
             std::vector<PyObject*> names;
@@ -86,6 +87,10 @@ namespace xlazy
                 if (opcode == STORE_NAME || opcode == STORE_GLOBAL)
                 {
                     names.push_back(PyTuple_GET_ITEM(code->co_names, argument));
+                }
+                else if (opcode == SWAP)
+                {
+                    at += 2; // and the POP_TOP after it
                 }
                 else if (opcode != EXTENDED_ARG && opcode != IMPORT_FROM)
                 {
