@@ -102,6 +102,27 @@ TEST_F(full_collections_test, garbage_the_import_drops_after_it_aged_into_the_ol
     EXPECT_EQ(value("batches.Node.most_alive < 300000"), "True") << value("batches.Node.most_alive");
 }
 
+// A process a module's top level forks (multiprocessing's workers) lives on outside the
+// import that was running when it started.
+TEST_F(full_collections_test, a_process_forked_during_a_deferred_import_collects_under_the_notebooks_thresholds)
+{
+    write_module("forker.py", "import gc, os\n"
+                              "read_end, write_end = os.pipe()\n"
+                              "if os.fork() == 0:\n"
+                              "    os.write(write_end, repr(gc.get_threshold()).encode())\n"
+                              "    os._exit(0)\n"
+                              "os.close(write_end)\n"
+                              "in_child = os.read(read_end, 100).decode()\n"
+                              "os.close(read_end)\n"
+                              "os.wait()\n"
+                              "in_parent = gc.get_threshold()\n");
+    run_cell("import forker");
+    ASSERT_EQ(run_cell("forker.in_child"), "") << last_error_message;
+    EXPECT_EQ(value("forker.in_child"), "'(700, 10, 10)'");
+    EXPECT_EQ(value("forker.in_parent[2] > 10**6"), "True") << value("forker.in_parent");
+    EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
+}
+
 TEST_F(full_collections_test, a_threshold_the_module_sets_itself_stays)
 {
     write_module("tuner.py", "import gc\ngc.set_threshold(5000, 20, 50)\n");
