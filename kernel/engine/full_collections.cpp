@@ -45,6 +45,46 @@ namespace xlazy
             {
             }
         }
+
+        void give_back_saved_threshold()
+        {
+            without_failing("xlazy: restoring the collector's threshold", [](py::handle gc)
+            {
+                auto now = thresholds(gc);
+                if (saved_oldest_threshold && now && (*now)[2] == out_of_reach)
+                {
+                    gc.attr("set_threshold")((*now)[0], (*now)[1], *saved_oldest_threshold);
+                }
+            });
+            saved_oldest_threshold.reset();
+        }
+
+        // A process forked while an import holds the threshold (multiprocessing's workers
+        // started by a module's top level) lives on outside that import: its collector gets
+        // the notebook's threshold back at once. The holders, unwound in the child or not,
+        // then find nothing to restore.
+        void give_back_in_forked_child()
+        {
+            if (holders > 0)
+            {
+                give_back_saved_threshold();
+            }
+        }
+
+        void restore_in_forked_children()
+        {
+            static PyInterpreterState* registered_in = nullptr; // once per interpreter
+            if (registered_in == PyInterpreterState_Get())
+            {
+                return;
+            }
+            without_failing("xlazy: watching for forks", [](py::handle)
+            {
+                py::module_::import("os").attr("register_at_fork")(
+                    py::arg("after_in_child") = py::cpp_function(&give_back_in_forked_child));
+            });
+            registered_in = PyInterpreterState_Get();
+        }
     }
 
     full_collections_postponed::full_collections_postponed()
@@ -53,6 +93,7 @@ namespace xlazy
         {
             return;
         }
+        restore_in_forked_children();
         without_failing("xlazy: postponing full collections", [](py::handle gc)
         {
             auto now = thresholds(gc);
@@ -70,14 +111,6 @@ namespace xlazy
         {
             return;
         }
-        without_failing("xlazy: restoring the collector's threshold", [](py::handle gc)
-        {
-            auto now = thresholds(gc);
-            if (saved_oldest_threshold && now && (*now)[2] == out_of_reach)
-            {
-                gc.attr("set_threshold")((*now)[0], (*now)[1], *saved_oldest_threshold);
-            }
-        });
-        saved_oldest_threshold.reset();
+        give_back_saved_threshold();
     }
 }
