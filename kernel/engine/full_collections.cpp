@@ -14,8 +14,17 @@ namespace xlazy
         // gc counts gen-1 collections against this; none will reach it while it is set.
         constexpr long out_of_reach = 1L << 30;
 
+        // Young (generation-1) collections one import may run before full collections
+        // resume. The heaviest library the bench imports (torch) runs about 15, so a
+        // library's import stays under it; a module whose top level does a notebook's work,
+        // dropping garbage that outlived the young collections, is collected as usual past
+        // it instead of growing until the import ends.
+        constexpr int young_collections_allowed = 20;
+
         int holders = 0;
         std::optional<long> saved_oldest_threshold; // set while this code holds it
+        int young_collections_seen = 0;
+        py::object* budget_watch = nullptr; // in gc.callbacks while held; made once, never freed
 
         std::optional<std::array<long, 3>> thresholds(py::handle gc)
         {
@@ -59,6 +68,43 @@ namespace xlazy
             saved_oldest_threshold.reset();
         }
 
+        // gc.callbacks entry: (phase, info) around every collection.
+        void count_young_collection(py::handle phase, py::handle info)
+        {
+            if (!saved_oldest_threshold || !PyUnicode_Check(phase.ptr()) ||
+                PyUnicode_CompareWithASCIIString(phase.ptr(), "stop") != 0 || !PyDict_Check(info.ptr()))
+            {
+                return;
+            }
+            PyObject* generation = PyDict_GetItemString(info.ptr(), "generation"); // borrowed
+            if (generation != nullptr && PyLong_Check(generation) && PyLong_AsLong(generation) == 1 &&
+                ++young_collections_seen >= young_collections_allowed)
+            {
+                give_back_saved_threshold();
+            }
+        }
+
+        void watch_young_collections(bool watching)
+        {
+            without_failing("xlazy: watching young collections", [watching](py::handle gc)
+            {
+                if (budget_watch == nullptr)
+                {
+                    budget_watch = new py::object(py::cpp_function(&count_young_collection));
+                }
+                py::list callbacks = gc.attr("callbacks");
+                if (watching)
+                {
+                    young_collections_seen = 0;
+                    callbacks.append(*budget_watch);
+                }
+                else if (callbacks.contains(*budget_watch))
+                {
+                    callbacks.attr("remove")(*budget_watch);
+                }
+            });
+        }
+
         // A process forked while an import holds the threshold (multiprocessing's workers
         // started by a module's top level) lives on outside that import: its collector gets
         // the notebook's threshold back at once. The holders, unwound in the child or not,
@@ -68,6 +114,7 @@ namespace xlazy
             if (holders > 0)
             {
                 give_back_saved_threshold();
+                watch_young_collections(false);
             }
         }
 
@@ -94,6 +141,7 @@ namespace xlazy
             return;
         }
         restore_in_forked_children();
+        watch_young_collections(true);
         without_failing("xlazy: postponing full collections", [](py::handle gc)
         {
             auto now = thresholds(gc);
@@ -112,5 +160,6 @@ namespace xlazy
             return;
         }
         give_back_saved_threshold();
+        watch_young_collections(false);
     }
 }
