@@ -40,7 +40,12 @@ namespace xlazy
                         PyErr_SetString(PyExc_ImportError, "cannot use a from-import while it is being imported");
                         return nullptr;
                     }
-                    placeholder->resolved = value.release().ptr();
+                    // Another thread may have finished first while this one waited for the
+                    // import (the GIL is released meanwhile): the object is the same.
+                    if (placeholder->resolved == nullptr)
+                    {
+                        placeholder->resolved = value.release().ptr();
+                    }
                 }
                 catch (py::error_already_set& error)
                 {

@@ -376,6 +376,28 @@ TEST_F(engine_test, two_threads_touching_one_pending_name_get_one_module)
     EXPECT_EQ(executed.attr("count")("slowly").cast<int>(), 1);
 }
 
+// Each thread's placeholder resolution ends with the same object: the placeholder keeps one
+// reference to it however many threads got there, or the object never dies.
+TEST_F(engine_test, two_threads_resolving_one_from_import_leave_no_extra_reference)
+{
+    const std::string module = "import time\nclass Value:\n    tag = 1\ntime.sleep(0.2)\nvalue = Value()\n";
+    write_module("slow_one.py", module);
+    write_module("slow_two.py", module);
+    // Threads reach the names through a namespace the cell's analysis does not see.
+    write_module("toucher.py", "import builtins, threading\n"
+                               "def in_threads(name, count):\n"
+                               "    touch = lambda: builtins.namespace_under_test[name].tag\n"
+                               "    workers = [threading.Thread(target=touch) for _ in range(count)]\n"
+                               "    [w.start() for w in workers]\n"
+                               "    [w.join() for w in workers]\n");
+    py::module_::import("builtins").attr("namespace_under_test") = user_ns;
+    run_cell("from slow_one import value as by_one_thread\nfrom slow_two import value as by_two_threads");
+    EXPECT_EQ(run_cell("import sys, toucher\ntoucher.in_threads('by_one_thread', 1)\ntoucher.in_threads('by_two_threads', 2)"), "")
+        << last_error_message;
+    py::delattr(py::module_::import("builtins"), "namespace_under_test");
+    EXPECT_EQ(value("sys.getrefcount(sys.modules['slow_two'].value) - sys.getrefcount(sys.modules['slow_one'].value)"), "0");
+}
+
 TEST_F(engine_test, reset_clears_the_listed_imports)
 {
     write_module("heavy.py", "ran(__name__)\n");
