@@ -105,6 +105,12 @@ namespace xlazy
             });
         }
 
+        void end_hold()
+        {
+            give_back_saved_threshold();
+            watch_young_collections(false);
+        }
+
         // A process forked while an import holds the threshold (multiprocessing's workers
         // started by a module's top level) lives on outside that import: its collector gets
         // the notebook's threshold back at once. The holders, unwound in the child or not,
@@ -113,8 +119,7 @@ namespace xlazy
         {
             if (holders > 0)
             {
-                give_back_saved_threshold();
-                watch_young_collections(false);
+                end_hold();
             }
         }
 
@@ -159,7 +164,6 @@ namespace xlazy
         {
             return;
         }
-        give_back_saved_threshold();
-        watch_young_collections(false);
+        end_hold();
     }
 }

@@ -65,38 +65,54 @@ namespace xlazy
             return opcode == IMPORT_NAME && !inside_try_or_with(code, offset);
         }
 
+        // Calls visit(opcode, argument) for each instruction of `code` from byte `start`, with
+        // EXTENDED_ARG prefixes folded into the argument, until visit returns false. False
+        // when the code's bytes cannot be had.
+        template <typename Visit>
+        bool visit_instructions(PyCodeObject* code, Py_ssize_t start, Visit visit)
+        {
+            py::object bytecode = py::reinterpret_steal<py::object>(PyCode_GetCode(code));
+            if (!bytecode)
+            {
+                PyErr_Clear();
+                return false;
+            }
+            const auto* units = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(bytecode.ptr()));
+            long extended = 0;
+            for (Py_ssize_t at = start; at + 1 < PyBytes_GET_SIZE(bytecode.ptr()); at += 2)
+            {
+                const unsigned char opcode = units[at];
+                const long argument = (extended << 8) | units[at + 1];
+                extended = opcode == EXTENDED_ARG ? argument : 0;
+                if (opcode != EXTENDED_ARG && !visit(opcode, argument))
+                {
+                    break;
+                }
+            }
+            return true;
+        }
+
         // The globals the import statement at `offset` binds (borrowed from co_names): the
         // stores that follow IMPORT_NAME, through IMPORT_FROM for the `from` and `as` forms
         // (`import a.b.c as d` drops each parent it walks through with SWAP, POP_TOP).
         std::vector<PyObject*> names_bound_by(PyCodeObject* code, int offset)
         {
             std::vector<PyObject*> names;
-            py::object bytecode = py::reinterpret_steal<py::object>(PyCode_GetCode(code));
-            if (!bytecode)
+            bool dropping_parent = false; // between a SWAP and its POP_TOP
+            visit_instructions(code, offset + 2, [&](unsigned char opcode, long argument)
             {
-                PyErr_Clear();
-                return names;
-            }
-            const auto* units = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(bytecode.ptr()));
-            long extended = 0;
-            for (Py_ssize_t at = offset + 2; at + 1 < PyBytes_GET_SIZE(bytecode.ptr()); at += 2)
-            {
-                const unsigned char opcode = units[at];
-                const long argument = (extended << 8) | units[at + 1];
-                extended = opcode == EXTENDED_ARG ? argument : 0;
                 if (opcode == STORE_NAME || opcode == STORE_GLOBAL)
                 {
                     names.push_back(PyTuple_GET_ITEM(code->co_names, argument));
+                    return true;
                 }
-                else if (opcode == SWAP)
+                if (opcode == SWAP || (opcode == POP_TOP && dropping_parent))
                 {
-                    at += 2; // and the POP_TOP after it
+                    dropping_parent = opcode == SWAP;
+                    return true;
                 }
-                else if (opcode != EXTENDED_ARG && opcode != IMPORT_FROM)
-                {
-                    break; // POP_TOP after a from-import, or the next statement
-                }
-            }
+                return opcode == IMPORT_FROM; // else POP_TOP after a from-import, or the next statement
+            });
             return names;
         }
 
@@ -165,16 +181,11 @@ namespace xlazy
             return false;
         }
 
-        // Whether code nested in a module (functions, classes, comprehensions) may read
-        // `name`: any mention of it counts, attribute names included.
-        bool nested_code_may_read(PyCodeObject* code, PyObject* name)
+        bool mentions_any(PyObject* co_names, const std::vector<PyObject*>& names)
         {
-            PyObject* constants = code->co_consts;
-            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(constants); ++i)
+            for (PyObject* name : names)
             {
-                auto* nested = reinterpret_cast<PyCodeObject*>(PyTuple_GET_ITEM(constants, i));
-                if (PyCode_Check(nested) && (index_of(nested->co_names, name) >= 0 || reads_globals_dynamically(nested->co_names) ||
-                                             nested_code_may_read(nested, name)))
+                if (index_of(co_names, name) >= 0)
                 {
                     return true;
                 }
@@ -182,30 +193,42 @@ namespace xlazy
             return false;
         }
 
-        // Whether anything in a module's code may read the global `name` its top level binds
-        // by an import statement.
-        bool module_may_read(PyCodeObject* code, PyObject* name)
+        // Whether code nested in a module (functions, classes, comprehensions) may read one
+        // of `names`: any mention counts, attribute names included.
+        bool nested_code_may_read(PyCodeObject* code, const std::vector<PyObject*>& names)
         {
-            const Py_ssize_t index = index_of(code->co_names, name);
-            py::object bytecode = py::reinterpret_steal<py::object>(PyCode_GetCode(code));
-            if (!bytecode)
+            PyObject* constants = code->co_consts;
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(constants); ++i)
             {
-                PyErr_Clear();
-                return true;
-            }
-            const auto* units = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(bytecode.ptr()));
-            long extended = 0;
-            for (Py_ssize_t at = 0; at + 1 < PyBytes_GET_SIZE(bytecode.ptr()); at += 2)
-            {
-                const unsigned char opcode = units[at];
-                const long argument = (extended << 8) | units[at + 1];
-                extended = opcode == EXTENDED_ARG ? argument : 0;
-                if (uses_name_index(opcode, argument, index))
+                auto* nested = reinterpret_cast<PyCodeObject*>(PyTuple_GET_ITEM(constants, i));
+                if (PyCode_Check(nested) && (mentions_any(nested->co_names, names) || reads_globals_dynamically(nested->co_names) ||
+                                             nested_code_may_read(nested, names)))
                 {
                     return true;
                 }
             }
-            return reads_globals_dynamically(code->co_names) || nested_code_may_read(code, name);
+            return false;
+        }
+
+        // Whether anything in a module's code may read one of the globals `names` its top
+        // level binds by an import statement: one pass over the code for all of them.
+        bool module_may_read(PyCodeObject* code, const std::vector<PyObject*>& names)
+        {
+            std::vector<Py_ssize_t> indices;
+            for (PyObject* name : names)
+            {
+                indices.push_back(index_of(code->co_names, name));
+            }
+            bool read = false;
+            const bool scanned = visit_instructions(code, 0, [&](unsigned char opcode, long argument)
+            {
+                for (Py_ssize_t index : indices)
+                {
+                    read = read || uses_name_index(opcode, argument, index);
+                }
+                return !read;
+            });
+            return !scanned || read || reads_globals_dynamically(code->co_names) || nested_code_may_read(code, names);
         }
 
         // A statement whose names the module never reads is there for what importing does:
@@ -213,14 +236,7 @@ namespace xlazy
         bool kept_for_its_side_effects(PyCodeObject* code, int import_offset)
         {
             const auto names = names_bound_by(code, import_offset);
-            for (PyObject* name : names)
-            {
-                if (module_may_read(code, name))
-                {
-                    return false;
-                }
-            }
-            return !names.empty();
+            return !names.empty() && !module_may_read(code, names);
         }
 
         // `from ..x import y` in `a.b.c` imports `a.x`; empty when it cannot be resolved.
