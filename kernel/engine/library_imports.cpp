@@ -1,6 +1,7 @@
 #include "library_imports.hpp"
 
 #include <chrono>
+#include <string_view>
 
 #include "opcode.h"
 
@@ -289,6 +290,59 @@ namespace xlazy
             return contains == 1;
         }
 
+        // The text of a str without copying it; empty for anything else.
+        std::string_view text_of(PyObject* object)
+        {
+            Py_ssize_t size = 0;
+            const char* utf8 = object != nullptr && PyUnicode_Check(object) ? PyUnicode_AsUTF8AndSize(object, &size) : nullptr;
+            if (utf8 == nullptr)
+            {
+                PyErr_Clear();
+                return {};
+            }
+            return {utf8, static_cast<std::size_t>(size)};
+        }
+
+        // Whether `all` mode could defer this statement at all, from its own arguments: a
+        // module's top level runs hundreds of import statements, nearly all of them of its
+        // own package (every relative one) or of modules imported already, and those must
+        // cost no more than in `cell` mode. Nothing here calls Python code.
+        bool may_defer_in_all_mode(PyObject* name, PyObject* globals, PyObject* fromlist, int level)
+        {
+            if (level != 0)
+            {
+                return false;
+            }
+            const std::string_view written = text_of(name);
+            const std::string_view importer = text_of(PyDict_GetItemString(globals, "__name__"));
+            if (written.empty() || written.substr(0, written.find('.')) == importer.substr(0, importer.find('.')))
+            {
+                return false;
+            }
+            PyObject* loaded = PyDict_GetItemWithError(PyImport_GetModuleDict(), name);
+            if (loaded == nullptr)
+            {
+                PyErr_Clear();
+                return true;
+            }
+            if (fromlist == Py_None || !PyTuple_Check(fromlist) || PyTuple_GET_SIZE(fromlist) == 0)
+            {
+                return false;
+            }
+            // A from-import of what the module already has; its own dict only, so that no
+            // module __getattr__ runs here.
+            PyObject* attributes = PyModule_Check(loaded) ? PyModule_GetDict(loaded) : nullptr;
+            for (Py_ssize_t i = 0; attributes != nullptr && i < PyTuple_GET_SIZE(fromlist); ++i)
+            {
+                if (PyDict_GetItemWithError(attributes, PyTuple_GET_ITEM(fromlist, i)) != nullptr)
+                {
+                    return false;
+                }
+            }
+            PyErr_Clear();
+            return true;
+        }
+
         bool as_string(PyObject* object, std::string& text)
         {
             if (!PyUnicode_Check(object))
@@ -405,7 +459,8 @@ namespace xlazy
     PyObject* library_imports::deferred_import(PyObject* name, PyObject* globals, PyObject* fromlist, int level)
     {
         const bool opted_in = PyDict_GetItemWithError(globals, lazy_modules_key()) != nullptr;
-        if ((m_policy.mode() != lazy_mode::all && !opted_in) || level < 0)
+        if ((m_policy.mode() != lazy_mode::all && !opted_in) || level < 0 ||
+            (!opted_in && !may_defer_in_all_mode(name, globals, fromlist, level)))
         {
             return nullptr;
         }

@@ -7,7 +7,10 @@ libpython against the kernel run inside /usr/bin/python3, XLAZY_IN_PYTHON3).
 
     /usr/bin/python3 tests/bench/callgrind_cell.py build/kernel/xlazy build-in-python3/kernel/xlazy
 
-The kernel runs with --lazy-mode=off, so the cell's imports run in the cell. Callgrind
+The kernel runs with --lazy-mode=off unless told otherwise. In `cell` and `all` mode a
+cell's imports run in that cell only if it uses them (`--cell "import pandas as pd; pd.Series([1])"`):
+one run per mode then compares what `all` mode's deferral inside libraries costs against
+`cell` mode's (issue #9) without the noise of timing. Callgrind
 dumps its counts as our interpreter's kernel_info and execute handlers return, so each phase
 is the sum of the parts up to its dump. The interpreter
 rows import first every module the first kernel had loaded before the cell (IPython, the
@@ -42,6 +45,8 @@ def parse_args():
     parser.add_argument("kernels", nargs="+", metavar="PROGRAM",
                         help="xlazy programs (or XLAZY_IN_PYTHON3 launchers) to measure")
     parser.add_argument("--cell", default=CELL, help=f"the heavy cell (default: {CELL!r})")
+    parser.add_argument("--lazy-mode", default="off", choices=["off", "cell", "all"],
+                        help="the kernels' --lazy-mode (default: off)")
     parser.add_argument("--without-python", action="store_true",
                         help="measure the kernels only, not /usr/bin/python3")
     return parser.parse_args()
@@ -62,14 +67,14 @@ def parts(out_file):
     return [(trigger, instructions) for _, trigger, instructions in sorted(found)]
 
 
-def measure_kernel(program, cell, workdir):
+def measure_kernel(program, cell, lazy_mode, workdir):
     """Ir from launch to kernel_info_reply, to the first cell's reply, and of `cell`;
     and the modules loaded before `cell`."""
     out_file = os.path.join(workdir, "callgrind.out")
     argv = VALGRIND + [f"--callgrind-out-file={out_file}",
                        f"--dump-after={KERNEL_INFO_DONE}",
                        f"--dump-after={EXECUTE}",
-                       program, "-f", "{connection_file}", "--lazy-mode=off"]
+                       program, "-f", "{connection_file}", f"--lazy-mode={lazy_mode}"]
     os.environ["PYTHONHASHSEED"] = "0"
     with launch(argv, zmq_context(), workdir, iopub=True) as kernel:
         wait_for_kernel_info(kernel.client)
@@ -143,9 +148,9 @@ def main():
     preloaded = None
     for program in args.kernels:
         with tempfile.TemporaryDirectory() as workdir:
-            rows[program], modules = measure_kernel(program, args.cell, workdir)
+            rows[program], modules = measure_kernel(program, args.cell, args.lazy_mode, workdir)
         preloaded = preloaded or modules
-    print(f"cell: {args.cell}   (Ir, millions)")
+    print(f"cell: {args.cell}   --lazy-mode={args.lazy_mode}   (Ir, millions)")
     for program, row in rows.items():
         print(f"{program}: to kernel_info_reply {row['to kernel_info_reply'] / 1e6:,.0f}, "
               f"to first cell reply {row['to first cell reply'] / 1e6:,.0f}, "
