@@ -175,6 +175,26 @@ def test_a_module_reads_an_environment_variable_its_importer_sets_only_around_th
     }, ["import envuser\nenvuser.get()"])
 
 
+def test_a_codec_registered_by_a_module_a_library_imports_and_reads(kernels, tmp_path):
+    # Unlike a module kept only for its side effects, this one is also read by the library.
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "codecdep.py": (
+            "import codecs\n"
+            "def find(name):\n    return codecs.lookup('rot13') if name == 'adversary8_rot' else None\n"
+            "codecs.register(find)\n"),
+        "codeclib.py": "import codecdep\ndef finder():\n    return codecdep.find\n",
+    }, ["import codeclib, codecs\ncodeclib.__name__, codecs.encode('abc', 'adversary8_rot')"])
+
+
+def test_a_library_asks_sys_modules_whether_another_library_imported_a_module(kernels, tmp_path):
+    # As libraries do to support a package only when the notebook already uses it.
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "seendep.py": "V = 1\n",
+        "seeinglib.py": "import seendep\ndef get():\n    return seendep.V\n",
+        "askinglib.py": "import sys\nSUPPORTS_SEENDEP = 'seendep' in sys.modules\n",
+    }, ["import seeinglib, askinglib\nseeinglib.__name__, askinglib.SUPPORTS_SEENDEP"])
+
+
 # --- statements the early decision sends to Python's import ---------------------------------
 
 
@@ -187,6 +207,17 @@ def test_relative_import_under_a_foreign_package_whose_init_binds_a_function_ove
         "relother/__init__.py": "def sub():\n    return 'function'\n",
         "relother/sub.py": "V = 'submodule'\n",
     }, ["import relforeign\nrelforeign.get()"])
+
+
+def test_relative_import_under_a_foreign_package_in_a_module_that_lists_lazy_modules(kernels, tmp_path):
+    # The same statement as above; the module also lists other modules in __lazy_modules__.
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "optforeign.py": (
+            "__lazy_modules__ = ['json']\n__package__ = 'optother'\nfrom . import sub\n"
+            "def get():\n    return sub() if callable(sub) else sub.V\n"),
+        "optother/__init__.py": "def sub():\n    return 'function'\n",
+        "optother/sub.py": "V = 'submodule'\n",
+    }, ["import optforeign\noptforeign.get()"])
 
 
 def test_from_import_of_a_loaded_module_whose_type_hides_a_name_its_dict_holds(kernels, tmp_path):
