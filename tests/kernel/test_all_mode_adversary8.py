@@ -182,17 +182,17 @@ def test_a_codec_registered_by_a_module_a_library_imports_and_reads(kernels, tmp
             "import codecs\n"
             "def find(name):\n    return codecs.lookup('rot13') if name == 'adversary8_rot' else None\n"
             "codecs.register(find)\n"),
-        "codeclib.py": "import codecdep\ndef finder():\n    return codecdep.find\n",
-    }, ["import codeclib, codecs\ncodeclib.__name__, codecs.encode('abc', 'adversary8_rot')"])
+        "codeclib.py": "import codecdep\ndef finder():\n    return codecdep.find\nREADY = True\n",
+    }, ["import codeclib, codecs\ncodeclib.READY, codecs.encode('abc', 'adversary8_rot')"])
 
 
 def test_a_library_asks_sys_modules_whether_another_library_imported_a_module(kernels, tmp_path):
     # As libraries do to support a package only when the notebook already uses it.
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         "seendep.py": "V = 1\n",
-        "seeinglib.py": "import seendep\ndef get():\n    return seendep.V\n",
+        "seeinglib.py": "import seendep\ndef get():\n    return seendep.V\nREADY = True\n",
         "askinglib.py": "import sys\nSUPPORTS_SEENDEP = 'seendep' in sys.modules\n",
-    }, ["import seeinglib, askinglib\nseeinglib.__name__, askinglib.SUPPORTS_SEENDEP"])
+    }, ["import seeinglib, askinglib\nseeinglib.READY, askinglib.SUPPORTS_SEENDEP"])
 
 
 # --- statements the early decision sends to Python's import ---------------------------------
