@@ -186,6 +186,17 @@ def test_a_codec_registered_by_a_module_a_library_imports_and_reads(kernels, tmp
     }, ["import codeclib, codecs\ncodeclib.READY, codecs.encode('abc', 'adversary8_rot')"])
 
 
+def test_a_module_whose_import_puts_a_folder_on_sys_path_for_the_librarys_next_import(kernels, tmp_path):
+    # As packages that make their vendored copies importable when they are imported.
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "vendoring.py": "import os, sys\nsys.path.append(os.path.join(os.path.dirname(__file__), 'vendor'))\n"
+                        "VERSION = 1\n",
+        "vendor/vendoredmod.py": "V = 'vendored'\n",
+        "vendoringuser.py": "import vendoring\nimport vendoredmod\n"
+                            "def get():\n    return vendoring.VERSION, vendoredmod.V\n",
+    }, ["import vendoringuser\nvendoringuser.get()"])
+
+
 def test_a_library_asks_sys_modules_whether_another_library_imported_a_module(kernels, tmp_path):
     # As libraries do to support a package only when the notebook already uses it.
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
