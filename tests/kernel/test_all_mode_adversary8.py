@@ -317,14 +317,18 @@ def test_a_lazyloader_module_in_sys_modules(kernels, tmp_path):
     ])
 
 
-@pytest.mark.parametrize("case, first_line", [
-    ("int", "__name__ = 42"),
-    ("deleted", "del __name__"),
-    ("imported_package", "__name__ = 'renameddep_imported_package'"),
-    ("main", "__name__ = '__main__'"),
-    ("no_spec_or_package", "__spec__ = None\n__package__ = None"),
-])
-def test_a_library_whose_name_was_changed_while_it_runs(kernels, tmp_path, case, first_line):
+NAME_CHANGES = {
+    "int": "__name__ = 42",
+    "deleted": "del __name__",
+    "imported_package": "__name__ = 'renameddep_imported_package'",
+    "main": "__name__ = '__main__'",
+    "no_spec_or_package": "__spec__ = None\n__package__ = None",
+}
+
+
+@pytest.mark.parametrize("case", NAME_CHANGES)
+def test_a_library_whose_name_was_changed_while_it_runs(kernels, tmp_path, case):
+    first_line = NAME_CHANGES[case]
     dep, package = f"renameddep_{case}", f"renamedpkg_{case}"
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         f"renamer_{case}.py": f"{first_line}\nimport {dep}\nimport {package}.sub\nfrom {package} import other\n"
