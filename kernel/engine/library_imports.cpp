@@ -1,6 +1,7 @@
 #include "library_imports.hpp"
 
 #include <chrono>
+#include <climits>
 #include <string_view>
 
 #include "opcode.h"
@@ -343,6 +344,25 @@ namespace xlazy
             return true;
         }
 
+        // False for anything but an int a C int holds: such a level goes to Python's own
+        // import, which reports it as it always does.
+        bool as_int(PyObject* object, int& value)
+        {
+            if (!PyLong_Check(object))
+            {
+                return false;
+            }
+            int overflow = 0;
+            const long wide = PyLong_AsLongAndOverflow(object, &overflow);
+            if (overflow != 0 || (wide == -1 && PyErr_Occurred()) || wide < INT_MIN || wide > INT_MAX)
+            {
+                PyErr_Clear();
+                return false;
+            }
+            value = static_cast<int>(wide);
+            return true;
+        }
+
         bool as_string(PyObject* object, std::string& text)
         {
             if (!PyUnicode_Check(object))
@@ -408,10 +428,10 @@ namespace xlazy
         thread_local bool deciding = false;
         // What IMPORT_NAME passes: name, globals, locals, fromlist, level. A module's top level
         // runs with its globals as locals; functions and class bodies do not.
+        int level = 0;
         if (owner != nullptr && !deciding && keyword_names == nullptr && count == 5 && arguments[1] == arguments[2] && PyDict_CheckExact(arguments[1]) &&
-            arguments[1] != owner->m_user_ns.ptr() && PyLong_Check(arguments[4]))
+            arguments[1] != owner->m_user_ns.ptr() && as_int(arguments[4], level))
         {
-            const int level = static_cast<int>(PyLong_AsLong(arguments[4]));
             struct deciding_now
             {
                 deciding_now() { deciding = true; }
