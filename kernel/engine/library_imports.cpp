@@ -363,6 +363,27 @@ namespace xlazy
             return true;
         }
 
+        // Whether importing `dotted` would replace an attribute a loaded parent already has
+        // (`a.b = 1` in `a`, then `import a.b`): the import system binds the submodule over
+        // it as the module runs, which a pending submodule cannot do.
+        bool shadowed_in_loaded_parent(const std::string& dotted, const py::dict& loaded)
+        {
+            for (std::size_t dot = dotted.find('.'); dot != std::string::npos; dot = dotted.find('.', dot + 1))
+            {
+                const std::string parent = dotted.substr(0, dot);
+                const std::size_t end = dotted.find('.', dot + 1);
+                const std::string child = dotted.substr(dot + 1, end == std::string::npos ? std::string::npos : end - dot - 1);
+                PyObject* parent_module = PyDict_GetItemString(loaded.ptr(), parent.c_str());
+                if (parent_module != nullptr && PyModule_Check(parent_module) &&
+                    PyDict_GetItemString(PyModule_GetDict(parent_module), child.c_str()) != nullptr &&
+                    !loaded.contains(parent + "." + child))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         bool as_string(PyObject* object, std::string& text)
         {
             if (!PyUnicode_Check(object))
@@ -530,7 +551,8 @@ namespace xlazy
         }
         const deferral_grounds grounds =
             may_defer(importer, module, submodules.empty() ? std::vector<std::string>{module} : submodules, globals);
-        if (grounds == deferral_grounds::none)
+        // A relative import stays in the importer's package whatever its `__package__` says.
+        if (grounds == deferral_grounds::none || (grounds == deferral_grounds::all_mode && level != 0))
         {
             return nullptr;
         }
@@ -544,7 +566,7 @@ namespace xlazy
         py::dict loaded = py::reinterpret_borrow<py::dict>(PyImport_GetModuleDict());
         if (submodules.empty())
         {
-            if (loaded.contains(module))
+            if (loaded.contains(module) || shadowed_in_loaded_parent(module, loaded))
             {
                 return nullptr;
             }
@@ -571,9 +593,12 @@ namespace xlazy
             return objects->front().release().ptr(); // `import a.b` binds `a`
         }
 
-        // `from package import x, y`: deferred only when every name is a submodule not
-        // imported yet; the package itself may be imported or pending.
-        if (kept_eager_for_side_effects())
+        // `from package import x, y`: deferred only when the package has run and every name
+        // is a submodule not imported yet. Before the package runs nothing tells whether its
+        // `__init__` binds a name of its own over the submodule (`from .helper import
+        // helper`), answers it from `__getattr__` or moves its `__path__`; the statement
+        // binds what the package gives, so it runs now.
+        if (!loaded.contains(module) || kept_eager_for_side_effects())
         {
             return nullptr;
         }

@@ -146,12 +146,36 @@ TEST_F(library_imports_test, from_import_of_a_submodule_waits_and_of_a_function_
     write_module("libpkg/__init__.py", "ran(__name__)\ndef helper():\n    return 1\n");
     write_module("libpkg/sub.py", "ran(__name__)\nvalue = 'sub'\n");
     write_module("libother/__init__.py", "ran(__name__)\ndef helper():\n    return 1\n");
+    EXPECT_EQ(run_cell("__import__('libpkg')"), "") << last_error_message;
     run_library("from libpkg import sub\nfrom libother import helper\n" + read_later("sub"));
     EXPECT_FALSE(module_ran("libpkg.sub"));
     EXPECT_TRUE(module_ran("libother"));
     EXPECT_EQ(run_cell("v = liba.sub.value"), "") << last_error_message;
     EXPECT_EQ(value("v"), "'sub'");
     EXPECT_EQ(value("liba.sub is __import__('libpkg').sub"), "True");
+}
+
+// Until the package runs, nothing tells whether `helper` will be its submodule or what its
+// `__init__` binds over it (`from .helper import helper`), so the statement runs now.
+TEST_F(library_imports_test, from_import_of_a_package_not_run_yet_binds_what_the_package_gives)
+{
+    write_module("libpkg/__init__.py", "ran(__name__)\nfrom .helper import helper\n");
+    write_module("libpkg/helper.py", "ran(__name__)\ndef helper():\n    return 'function'\n");
+    run_library("from libpkg import helper\n" + read_later("helper"));
+    EXPECT_TRUE(module_ran("libpkg"));
+    EXPECT_EQ(value("liba.helper()"), "'function'");
+}
+
+// The import system binds the submodule over the parent's attribute as the submodule
+// runs; a pending submodule could not, so the library would read the attribute.
+TEST_F(library_imports_test, import_of_a_submodule_a_loaded_parent_has_an_attribute_for_runs_now)
+{
+    write_module("libpkg/__init__.py", "ran(__name__)\nsub = 1\n");
+    write_module("libpkg/sub.py", "ran(__name__)\n");
+    EXPECT_EQ(run_cell("__import__('libpkg')"), "") << last_error_message;
+    run_library("import libpkg.sub\n" + read_later("libpkg"));
+    EXPECT_TRUE(module_ran("libpkg.sub"));
+    EXPECT_EQ(value("type(liba.libpkg.sub).__name__"), "'module'");
 }
 
 TEST_F(library_imports_test, a_missing_module_fails_at_the_import_line)
@@ -241,6 +265,7 @@ TEST_F(library_imports_test, an_alias_read_later_defers_the_import)
 {
     write_module("libpkg/__init__.py", "ran(__name__)\n");
     write_module("libpkg/sub.py", "ran(__name__)\n");
+    EXPECT_EQ(run_cell("__import__('libpkg')"), "") << last_error_message;
     run_library("import libb as b\nfrom libpkg import sub as part\n" + read_later("b, part"));
     EXPECT_FALSE(module_ran("libb"));
     EXPECT_FALSE(module_ran("libpkg.sub"));
