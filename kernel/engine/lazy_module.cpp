@@ -230,6 +230,7 @@ namespace xlazy
             }
             return found->second.module;
         }
+        const py::object executed_before = found != m_records.end() ? found->second.module : py::object();
         py::object loader = spec.attr("loader");
         if (loader.is_none() || !created_by_default(loader))
         {
@@ -261,6 +262,14 @@ namespace xlazy
         created.warning_filters = copy_of_list(py::module_::import("warnings").attr("filters"));
         make_hooks(created, name);
         created.module.attr("__dict__").attr("update")(created.hooks);
+        // Making it ran Python code (the finder's loader, get_code), during which another
+        // thread may have made this module: one module object per name, or one of the two
+        // importers would keep a module that never runs.
+        auto made_meanwhile = m_records.find(name);
+        if (made_meanwhile != m_records.end() && !made_meanwhile->second.module.is(executed_before))
+        {
+            return made_meanwhile->second.module;
+        }
         py::object module = created.module;
         m_records[name] = std::move(created);
         return module;
