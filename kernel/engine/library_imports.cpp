@@ -304,6 +304,24 @@ namespace xlazy
             return {utf8, static_cast<std::size_t>(size)};
         }
 
+        // The module an import statement runs in: its spec's name, which stays when the
+        // module renames itself (`__name__ = 'alias'`, after which its own imports would look
+        // like another package's), else its `__name__`. Null when it has neither.
+        py::object importing_module_name(PyObject* globals)
+        {
+            PyObject* spec = PyDict_GetItemString(globals, "__spec__");
+            if (spec != nullptr && spec != Py_None)
+            {
+                py::object name = py::reinterpret_steal<py::object>(PyObject_GetAttrString(spec, "name"));
+                if (name && PyUnicode_Check(name.ptr()))
+                {
+                    return name;
+                }
+                PyErr_Clear();
+            }
+            return py::reinterpret_borrow<py::object>(PyDict_GetItemString(globals, "__name__"));
+        }
+
         // Whether `all` mode could defer this statement at all, from its own arguments: a
         // module's top level runs hundreds of import statements, nearly all of them of its
         // own package (every relative one) or of modules imported already, and those must
@@ -315,7 +333,8 @@ namespace xlazy
                 return false;
             }
             const std::string_view written = text_of(name);
-            const std::string_view importer = text_of(PyDict_GetItemString(globals, "__name__"));
+            const py::object importer_name = importing_module_name(globals);
+            const std::string_view importer = text_of(importer_name.ptr());
             if (written.empty() || written.substr(0, written.find('.')) == importer.substr(0, importer.find('.')))
             {
                 return false;
@@ -518,8 +537,10 @@ namespace xlazy
         }
         std::string importer;
         std::string written;
-        PyObject* importer_name = PyDict_GetItemString(globals, "__name__");
-        if (importer_name == nullptr || !as_string(importer_name, importer) || importer == "__main__" ||
+        const py::object importer_name = importing_module_name(globals);
+        PyObject* written_name = PyDict_GetItemString(globals, "__name__");
+        if (!importer_name || !as_string(importer_name.ptr(), importer) || written_name == nullptr ||
+            PyUnicode_Check(written_name) == 0 || PyUnicode_CompareWithASCIIString(written_name, "__main__") == 0 ||
             !as_string(name, written))
         {
             return nullptr;
