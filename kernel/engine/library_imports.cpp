@@ -493,7 +493,17 @@ namespace xlazy
             {
             }
             PyErr_Clear();
-            return PyImport_ImportModuleLevelObject(arguments[0], arguments[1], arguments[2], arguments[3], level);
+            PyObject* imported = PyImport_ImportModuleLevelObject(arguments[0], arguments[1], arguments[2], arguments[3], level);
+            // An earlier import of the same module may be what makes this one findable (a
+            // package putting its vendored copies on sys.path as it runs): run what that
+            // module deferred, as an eager import would have by now, and look once more.
+            if (imported == nullptr && PyErr_ExceptionMatches(PyExc_ModuleNotFoundError) &&
+                owner->ran_deferred_imports_of(arguments[1]))
+            {
+                PyErr_Clear();
+                imported = PyImport_ImportModuleLevelObject(arguments[0], arguments[1], arguments[2], arguments[3], level);
+            }
+            return imported;
         }
         // Any other call (keywords, fewer arguments), or a hook someone kept after the
         // engine went: Python's own __import__.
@@ -752,6 +762,40 @@ namespace xlazy
         {
             import_module(statement);
         }
+    }
+
+    bool library_imports::ran_deferred_imports_of(PyObject* importer_globals)
+    {
+        py::error_scope import_error; // the caller's ModuleNotFoundError, kept if nothing runs
+        std::string importer;
+        const py::object name = importing_module_name(importer_globals);
+        if (!name || !as_string(name.ptr(), importer))
+        {
+            return false;
+        }
+        std::vector<std::string> statements;
+        for (const auto& deferred : m_deferred)
+        {
+            if (!deferred.ran && deferred.importer == importer)
+            {
+                statements.push_back(deferred.module);
+            }
+        }
+        try
+        {
+            py::object import_module = py::module_::import("importlib").attr("import_module");
+            for (const auto& statement : statements)
+            {
+                import_module(statement);
+            }
+        }
+        catch (py::error_already_set&)
+        {
+            // Its own failure belongs to the first read of that module (which stays
+            // pending); the statement running now reports its own error.
+            return false;
+        }
+        return !statements.empty();
     }
 
     void library_imports::executed(const std::string& module, double milliseconds)

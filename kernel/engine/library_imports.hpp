@@ -49,6 +49,9 @@ namespace xlazy
         // the order they were deferred, so that `import a.b.c` runs whole as it would have.
         void first_used(const std::string& module);
         void executed(const std::string& module, double milliseconds);
+        // Runs what the module of `importer_globals` deferred and has not run; false when
+        // there was nothing, or it failed. Keeps the Python error set by the caller.
+        bool ran_deferred_imports_of(PyObject* importer_globals);
 
         const std::vector<library_import>& deferred() const { return m_deferred; }
 
