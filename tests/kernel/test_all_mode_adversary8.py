@@ -28,6 +28,20 @@ def kernels():
         kernel.shutdown()
 
 
+# Differences `all` mode keeps by design, each a row of the README's "What deferral
+# changes" table for `all` mode; strict, so that a case that starts passing is noticed.
+BEFORE_IT_RAN = ("a library's pending import is the module before it ran until an attribute read "
+                 "runs it: __doc__, vars(), __annotations__, importlib.reload and sys.modules see that")
+REPLACED_ITSELF = ("the library keeps the module object its import bound; a module that puts another "
+                   "object in sys.modules as it runs is reached through it for the first read only")
+CYCLE_COMPLETES = ("the second library's import waits, so a circular import that fails eagerly "
+                   "completes: the first library has finished by the time the second one runs")
+ENVIRONMENT = ("a deferred module runs with its import line's sys.path and warnings filters, not with "
+               "environment variables its importer set only around the import")
+REGISTERS_AT_FIRST_READ = ("a module a library imports and reads registers what it registers at that "
+                           "first read, not when the library is imported")
+
+
 def shown(result):
     """What a notebook shows for one cell."""
     error = result.errors[0] if result.errors else None
@@ -100,6 +114,7 @@ def test_from_import_of_a_submodule_from_a_package_that_prepends_to_its_path(ker
 # --- what a library reads of a module it imported -------------------------------------------
 
 
+@pytest.mark.xfail(strict=True, reason=BEFORE_IT_RAN)
 def test_a_library_reads_the_docstring_of_a_module_it_imported(kernels, tmp_path):
     # As packages do with `__doc__ = _impl.__doc__`.
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
@@ -108,6 +123,7 @@ def test_a_library_reads_the_docstring_of_a_module_it_imported(kernels, tmp_path
     }, ["import docuser\ndocuser.DOC"])
 
 
+@pytest.mark.xfail(strict=True, reason=BEFORE_IT_RAN)
 def test_a_library_reads_vars_of_a_module_it_imported(kernels, tmp_path):
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         "constsdep.py": "A = 1\nB = 2\n",
@@ -115,6 +131,7 @@ def test_a_library_reads_vars_of_a_module_it_imported(kernels, tmp_path):
     }, ["import constsuser\nconstsuser.NAMES"])
 
 
+@pytest.mark.xfail(strict=True, reason=BEFORE_IT_RAN)
 def test_a_library_reads_the_annotations_of_a_module_it_imported(kernels, tmp_path):
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         "annodep.py": "X: int = 1\n",
@@ -122,6 +139,7 @@ def test_a_library_reads_the_annotations_of_a_module_it_imported(kernels, tmp_pa
     }, ["import annouser\nannouser.ANNOTATIONS"])
 
 
+@pytest.mark.xfail(strict=True, reason=REPLACED_ITSELF)
 def test_a_module_that_replaces_itself_in_sys_modules_is_what_the_library_reads(kernels, tmp_path):
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         "selfrep.py": "import sys\nclass Wrapper:\n    value = 'wrapper'\nsys.modules[__name__] = Wrapper()\n",
@@ -133,6 +151,7 @@ def test_a_module_that_replaces_itself_in_sys_modules_is_what_the_library_reads(
     ])
 
 
+@pytest.mark.xfail(strict=True, reason=BEFORE_IT_RAN)
 def test_reload_of_a_module_a_library_imported(kernels, tmp_path):
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         "reloaddep.py": "X = 1\n",
@@ -149,6 +168,7 @@ def test_a_library_imports_a_submodule_of_a_loaded_package_that_has_an_attribute
     }, ["import importlib\nimportlib.import_module('attrpkg')\nimport attruser\nattruser.get()"])
 
 
+@pytest.mark.xfail(strict=True, reason=CYCLE_COMPLETES)
 def test_a_circular_import_between_two_libraries_fails_as_it_does_eagerly(kernels, tmp_path):
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         "circa.py": "VALUE = 1\nimport circb\nLATER = 2\ndef get():\n    return circb.GOT\n",
@@ -166,6 +186,7 @@ def test_a_package_that_renames_itself_runs_its_own_submodule_at_its_import_line
     }, ["import renamedself\nrenamedself.get()"])
 
 
+@pytest.mark.xfail(strict=True, reason=ENVIRONMENT)
 def test_a_module_reads_an_environment_variable_its_importer_sets_only_around_the_import(kernels, tmp_path):
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         "envdep.py": "import os\nMODE = os.environ.get('ENVDEP_MODE', 'default')\n",
@@ -175,6 +196,7 @@ def test_a_module_reads_an_environment_variable_its_importer_sets_only_around_th
     }, ["import envuser\nenvuser.get()"])
 
 
+@pytest.mark.xfail(strict=True, reason=REGISTERS_AT_FIRST_READ)
 def test_a_codec_registered_by_a_module_a_library_imports_and_reads(kernels, tmp_path):
     # Unlike a module kept only for its side effects, this one is also read by the library.
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
@@ -197,6 +219,7 @@ def test_a_module_whose_import_puts_a_folder_on_sys_path_for_the_librarys_next_i
     }, ["import vendoringuser\nvendoringuser.get()"])
 
 
+@pytest.mark.xfail(strict=True, reason=BEFORE_IT_RAN)
 def test_a_library_asks_sys_modules_whether_another_library_imported_a_module(kernels, tmp_path):
     # As libraries do to support a package only when the notebook already uses it.
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
