@@ -147,6 +147,32 @@ def test_a_library_whose_missing_import_stays_missing_after_its_deferred_modules
         reported("import printinglib\nprint(printinglib.get())")])
 
 
+FINDS_VENDORED = {
+    "import_module": "import importlib\nvendored = importlib.import_module('{vendored}')\nV = vendored.V",
+    "dunder_import": "V = __import__('{vendored}').V",
+    "find_spec": "import importlib.util\nV = importlib.util.find_spec('{vendored}') is not None",
+    "exec_in_globals": "exec('import {vendored}')\nV = {vendored}.V",
+}
+
+
+@pytest.mark.parametrize("case", FINDS_VENDORED)
+def test_a_library_finds_what_a_module_it_deferred_put_on_sys_path_without_an_import_statement(kernels, tmp_path, case):
+    # As libraries load their backends and check their optional dependencies.
+    name, vendored = f"codevendoring_{case}", f"codevendored_{case}"
+    finds = FINDS_VENDORED[case].format(vendored=vendored)
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        **vendoring(name, vendored),
+        f"codelib_{case}.py": f"import {name}\n{finds}\ndef get():\n    return {name}.VERSION, V\n",
+    }, [reported(f"import codelib_{case}\nprint(codelib_{case}.get())")])
+
+
+def test_a_script_run_by_runpy_imports_what_a_module_it_deferred_put_on_sys_path(kernels, tmp_path):
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        **vendoring("runvendoring", "runvendored"),
+        "runscript.py": "import runvendoring\nimport runvendored\nRESULT = (runvendoring.VERSION, runvendored.V)\n",
+    }, [reported(f"import runpy\nprint(runpy.run_path({str(tmp_path / 'runscript.py')!r})['RESULT'])")])
+
+
 def test_a_deferred_module_that_raises_while_the_library_retries_a_missing_import(kernels, tmp_path):
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         "raisingdep.py": "raise ValueError('raisingdep is broken')\n",
@@ -244,6 +270,33 @@ def test_from_import_of_a_submodule_of_a_package_that_is_still_running_and_rebin
         "midpkg/sub.py": "V = 'sub'\n",
         "midlib.py": "from midpkg import sub\ndef get():\n    return sub.V\n",
     }, ["import midpkg, midlib\nmidlib.get(), midpkg.sub"])
+
+
+def test_from_import_of_a_submodule_of_a_still_running_package_that_then_imports_it_itself(kernels, tmp_path):
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "selfpkg/__init__.py": "import selflib\nfrom . import sub\n",
+        "selfpkg/sub.py": "print('selfpkg.sub runs')\nV = 'sub'\n",
+        "selflib.py": "from selfpkg import sub\ndef get():\n    return sub\n",
+    }, ["import selfpkg, selflib\nselflib.get() is selfpkg.sub, selfpkg.sub.V"])
+
+
+def test_import_of_a_submodule_of_a_loaded_package_whose_getattr_answers_its_name(kernels, tmp_path):
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "answerpkg/__init__.py": ("def __getattr__(name):\n    if name == 'sub':\n        return 'getattr answer'\n"
+                                  "    raise AttributeError(name)\n"),
+        "answerpkg/sub.py": "V = 'sub'\n",
+        "answerlib.py": "import answerpkg.sub\ndef get():\n    return answerpkg.sub.V\n",
+    }, ["import answerpkg\nanswerpkg.__getattr__ is not None", "import answerlib\nanswerlib.get",
+        "answerpkg.sub if isinstance(answerpkg.sub, str) else answerpkg.sub.V", "answerlib.get()"])
+
+
+def test_import_of_a_submodule_of_a_loaded_package_is_an_attribute_of_it_at_once(kernels, tmp_path):
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "attrpkg/__init__.py": "",
+        "attrpkg/sub.py": "V = 'sub'\n",
+        "attrlib.py": "import attrpkg.sub\ndef get():\n    return attrpkg.sub.V\n",
+    }, ["import attrpkg\nattrpkg.__name__", "import attrlib\nattrlib.get",
+        "hasattr(attrpkg, 'sub'), 'sub' in dir(attrpkg)", "attrlib.get()"])
 
 
 def test_from_import_of_a_name_a_still_running_package_has_not_bound_yet(kernels, tmp_path):
