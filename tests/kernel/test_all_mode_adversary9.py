@@ -241,6 +241,9 @@ SPECS = {
                          "__spec__ = types.SimpleNamespace(name=Name(__name__), parent='')",
     "spec_of_other": "import importlib.util\n__spec__ = importlib.util.find_spec('json')",
     "spec_none_renamed": "__spec__ = None\n__name__ = 'renamed_alias'",
+    "name_raises_systemexit": "class Spec:\n    parent = ''\n    @property\n    def name(self):\n"
+                              "        raise SystemExit('spec name')\n__spec__ = Spec()",
+    "name_surrogate": "import types\n__spec__ = types.SimpleNamespace(name='spec\\udcff', parent='')",
     "getattr_raises_base": "class Spec:\n    def __getattr__(self, name):\n        raise KeyError(name)\n__spec__ = Spec()",
 }
 
