@@ -275,6 +275,26 @@ namespace xlazy
         return module;
     }
 
+    void lazy_modules::keep_reaching_replacement(py::handle module, const std::string& name)
+    {
+        py::object imported = py::module_::import("sys").attr("modules").attr("get")(name);
+        py::dict attributes = module.attr("__dict__");
+        if (imported.is_none() || imported.is(module) || attributes.contains("__getattr__"))
+        {
+            return;
+        }
+        py::weakref this_module(module);
+        attributes["__getattr__"] = py::cpp_function([this_module, name](const std::string& attribute) -> py::object
+        {
+            py::object replacement = py::module_::import("sys").attr("modules").attr("get")(name);
+            if (replacement.is_none() || replacement.is(this_module()))
+            {
+                throw py::attribute_error("module '" + name + "' has no attribute '" + attribute + "'");
+            }
+            return py::getattr(replacement, attribute.c_str());
+        });
+    }
+
     void lazy_modules::make_hooks(record& pending, const std::string& name)
     {
         py::tuple self = py::make_tuple(m_self, py::str(name));
@@ -466,6 +486,7 @@ namespace xlazy
                 PyDict_DelItem(attributes.ptr(), hook.first.ptr());
             }
         }
+        keep_reaching_replacement(pending.module, name);
         pending.spec.attr("_initializing") = false;
         pending.current = state::executed;
         m_executed(name, milliseconds);

@@ -58,6 +58,10 @@ namespace xlazy
                                                                    bool carry_in_pending_parents);
 
     private:
+        // A module that put another object in sys.modules as it ran (`sys.modules[__name__]
+        // = Wrapper()`) is that object to every later import; names a library bound to the
+        // module before it ran keep reaching it for what the module itself lacks.
+        static void keep_reaching_replacement(pybind11::handle module, const std::string& name);
         enum class state
         {
             pending,
