@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <climits>
+#include <set>
 #include <string_view>
 
 #include "opcode.h"
@@ -304,22 +305,67 @@ namespace xlazy
             return {utf8, static_cast<std::size_t>(size)};
         }
 
-        // The module an import statement runs in: its spec's name, which stays when the
-        // module renames itself (`__name__ = 'alias'`, after which its own imports would look
-        // like another package's), else its `__name__`. Null when it has neither.
+        // The name a module's spec (`__spec__`) gives it, read from the spec's own attributes
+        // so that no Python code runs: a spec of another type answers nothing. Borrowed.
+        PyObject* spec_attribute(PyObject* module_globals, const char* attribute)
+        {
+            static PyObject* module_spec_type = nullptr; // lives as long as importlib
+            if (module_spec_type == nullptr)
+            {
+                module_spec_type = py::object(py::module_::import("importlib.machinery").attr("ModuleSpec")).release().ptr();
+            }
+            PyObject* spec = PyDict_GetItemString(module_globals, "__spec__");
+            if (spec == nullptr || Py_TYPE(spec) != reinterpret_cast<PyTypeObject*>(module_spec_type))
+            {
+                return nullptr;
+            }
+            py::object attributes = py::reinterpret_steal<py::object>(PyObject_GenericGetDict(spec, nullptr));
+            if (!attributes || !PyDict_Check(attributes.ptr()))
+            {
+                PyErr_Clear();
+                return nullptr;
+            }
+            return PyDict_GetItemString(attributes.ptr(), attribute); // the spec keeps it
+        }
+
+        // The module an import statement runs in, for the record and the exclusion list: its
+        // spec's name, which stays when the module renames itself, else its `__name__`.
         py::object importing_module_name(PyObject* globals)
         {
-            PyObject* spec = PyDict_GetItemString(globals, "__spec__");
-            if (spec != nullptr && spec != Py_None)
+            PyObject* spec_name = spec_attribute(globals, "name");
+            return py::reinterpret_borrow<py::object>(spec_name != nullptr && PyUnicode_Check(spec_name)
+                                                          ? spec_name
+                                                          : PyDict_GetItemString(globals, "__name__"));
+        }
+
+        // Whether the top-level package `top` is the importing module's own by its
+        // `__name__`, its `__package__` or its spec's name: a module may change any of them
+        // (`__name__ = 'alias'`, `__spec__ = None`), and a package's imports of its own
+        // modules are where registrations happen.
+        bool importers_own_package(std::string_view top, PyObject* globals)
+        {
+            for (PyObject* name : {PyDict_GetItemString(globals, "__name__"), PyDict_GetItemString(globals, "__package__"),
+                                   spec_attribute(globals, "name")})
             {
-                py::object name = py::reinterpret_steal<py::object>(PyObject_GetAttrString(spec, "name"));
-                if (name && PyUnicode_Check(name.ptr()))
+                const std::string_view text = text_of(name);
+                if (!text.empty() && text.substr(0, text.find('.')) == top)
                 {
-                    return name;
+                    return true;
                 }
-                PyErr_Clear();
             }
-            return py::reinterpret_borrow<py::object>(PyDict_GetItemString(globals, "__name__"));
+            return false;
+        }
+
+        // A package still running its `__init__` (a circular import reached it) may yet bind
+        // the name a from-import asks it for.
+        bool still_running(PyObject* module)
+        {
+            if (!PyModule_Check(module))
+            {
+                return false;
+            }
+            PyObject* initializing = spec_attribute(PyModule_GetDict(module), "_initializing");
+            return initializing != nullptr && PyObject_IsTrue(initializing) == 1;
         }
 
         // Whether `all` mode could defer this statement at all, from its own arguments: a
@@ -333,9 +379,7 @@ namespace xlazy
                 return false;
             }
             const std::string_view written = text_of(name);
-            const py::object importer_name = importing_module_name(globals);
-            const std::string_view importer = text_of(importer_name.ptr());
-            if (written.empty() || written.substr(0, written.find('.')) == importer.substr(0, importer.find('.')))
+            if (written.empty() || importers_own_package(written.substr(0, written.find('.')), globals))
             {
                 return false;
             }
@@ -493,17 +537,8 @@ namespace xlazy
             {
             }
             PyErr_Clear();
-            PyObject* imported = PyImport_ImportModuleLevelObject(arguments[0], arguments[1], arguments[2], arguments[3], level);
-            // An earlier import of the same module may be what makes this one findable (a
-            // package putting its vendored copies on sys.path as it runs): run what that
-            // module deferred, as an eager import would have by now, and look once more.
-            if (imported == nullptr && PyErr_ExceptionMatches(PyExc_ModuleNotFoundError) &&
-                owner->ran_deferred_imports_of(arguments[1]))
-            {
-                PyErr_Clear();
-                imported = PyImport_ImportModuleLevelObject(arguments[0], arguments[1], arguments[2], arguments[3], level);
-            }
-            return imported;
+            return owner->found_after_deferred_imports_ran(
+                [&] { return PyImport_ImportModuleLevelObject(arguments[0], arguments[1], arguments[2], arguments[3], level); });
         }
         // Any other call (keywords, fewer arguments), or a hook someone kept after the
         // engine went: Python's own __import__.
@@ -523,7 +558,19 @@ namespace xlazy
             PyErr_SetString(PyExc_ImportError, "xlazy: no import function left");
             return nullptr;
         }
-        return PyObject_Vectorcall(original, arguments, static_cast<std::size_t>(count), keyword_names);
+        auto import_now = [&] { return PyObject_Vectorcall(original, arguments, static_cast<std::size_t>(count), keyword_names); };
+        return deciding ? import_now() : owner->found_after_deferred_imports_ran(import_now);
+    }
+
+    PyObject* library_imports::found_after_deferred_imports_ran(const std::function<PyObject*()>& import_now)
+    {
+        PyObject* imported = import_now();
+        if (imported == nullptr && PyErr_ExceptionMatches(PyExc_ModuleNotFoundError) && ran_deferred_imports())
+        {
+            PyErr_Clear();
+            imported = import_now();
+        }
+        return imported;
     }
 
     PyObject* library_imports::deferred_import(PyObject* name, PyObject* globals, PyObject* fromlist, int level)
@@ -583,7 +630,8 @@ namespace xlazy
         const deferral_grounds grounds =
             may_defer(importer, module, submodules.empty() ? std::vector<std::string>{module} : submodules, globals);
         // A relative import stays in the importer's package whatever its `__package__` says.
-        if (grounds == deferral_grounds::none || (grounds == deferral_grounds::all_mode && level != 0))
+        if (grounds == deferral_grounds::none ||
+            (grounds == deferral_grounds::all_mode && (level != 0 || importers_own_package(top_level(module), globals))))
         {
             return nullptr;
         }
@@ -624,12 +672,15 @@ namespace xlazy
             return objects->front().release().ptr(); // `import a.b` binds `a`
         }
 
-        // `from package import x, y`: deferred only when the package has run and every name
+        // `from package import x, y`: deferred only when the package has run (not still
+        // running, reached by a circular import) and every name
         // is a submodule not imported yet. Before the package runs nothing tells whether its
         // `__init__` binds a name of its own over the submodule (`from .helper import
         // helper`), answers it from `__getattr__` or moves its `__path__`; the statement
         // binds what the package gives, so it runs now.
-        if (!loaded.contains(module) || kept_eager_for_side_effects())
+        if (!loaded.contains(module) ||
+            (grounds == deferral_grounds::all_mode && still_running(PyDict_GetItemString(loaded.ptr(), module.c_str()))) ||
+            kept_eager_for_side_effects())
         {
             return nullptr;
         }
@@ -764,38 +815,59 @@ namespace xlazy
         }
     }
 
-    bool library_imports::ran_deferred_imports_of(PyObject* importer_globals)
+    bool library_imports::ran_deferred_imports()
     {
+        // What runs here imports too, and may fail to find something of its own.
+        thread_local bool running = false;
+        if (running)
+        {
+            return false;
+        }
         py::error_scope import_error; // the caller's ModuleNotFoundError, kept if nothing runs
-        std::string importer;
-        const py::object name = importing_module_name(importer_globals);
-        if (!name || !as_string(name.ptr(), importer))
+        // A failing import inside `try` is the library's to handle (an optional dependency),
+        // and one made by a call (`importlib.import_module`) is not a statement: what
+        // libraries deferred keeps waiting.
+        PyFrameObject* frame = PyEval_GetFrame(); // borrowed
+        py::object code = frame != nullptr ? py::reinterpret_steal<py::object>(reinterpret_cast<PyObject*>(PyFrame_GetCode(frame)))
+                                           : py::object();
+        if (!code || !at_import_statement(frame, reinterpret_cast<PyCodeObject*>(code.ptr())))
         {
             return false;
         }
-        std::vector<std::string> statements;
-        for (const auto& deferred : m_deferred)
+        struct running_now
         {
-            if (!deferred.ran && deferred.importer == importer)
+            running_now() { running = true; }
+            ~running_now() { running = false; }
+        } guard;
+        // Modules that run here defer imports of their own, which eagerly would have run too.
+        std::set<std::string> started;
+        for (bool more = true; more;)
+        {
+            std::vector<std::string> statements;
+            for (const auto& deferred : m_deferred)
             {
-                statements.push_back(deferred.module);
+                if (!deferred.ran && started.insert(deferred.module).second)
+                {
+                    statements.push_back(deferred.module);
+                }
+            }
+            more = !statements.empty();
+            try
+            {
+                py::object import_module = py::module_::import("importlib").attr("import_module");
+                for (const auto& statement : statements)
+                {
+                    import_module(statement);
+                }
+            }
+            catch (py::error_already_set&)
+            {
+                // Its own failure belongs to the first read of that module (which stays
+                // pending); the statement running now reports its own error.
+                return false;
             }
         }
-        try
-        {
-            py::object import_module = py::module_::import("importlib").attr("import_module");
-            for (const auto& statement : statements)
-            {
-                import_module(statement);
-            }
-        }
-        catch (py::error_already_set&)
-        {
-            // Its own failure belongs to the first read of that module (which stays
-            // pending); the statement running now reports its own error.
-            return false;
-        }
-        return !statements.empty();
+        return !started.empty();
     }
 
     void library_imports::executed(const std::string& module, double milliseconds)

@@ -49,9 +49,15 @@ namespace xlazy
         // the order they were deferred, so that `import a.b.c` runs whole as it would have.
         void first_used(const std::string& module);
         void executed(const std::string& module, double milliseconds);
-        // Runs what the module of `importer_globals` deferred and has not run; false when
-        // there was nothing, or it failed. Keeps the Python error set by the caller.
-        bool ran_deferred_imports_of(PyObject* importer_globals);
+        // `import_now()`, and once more if it failed to find a module after running what
+        // libraries deferred (`ran_deferred_imports`).
+        PyObject* found_after_deferred_imports_ran(const std::function<PyObject*()>& import_now);
+        // For an import statement outside `try` and `with` that failed to find its module:
+        // an earlier deferred import may be what makes it findable (a package putting its
+        // vendored copies on sys.path as it runs), so every deferred import not run yet runs
+        // now, as under an eager import it would have. False when there was nothing to run,
+        // or it failed. Keeps the Python error set by the caller.
+        bool ran_deferred_imports();
 
         const std::vector<library_import>& deferred() const { return m_deferred; }
 

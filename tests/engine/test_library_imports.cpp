@@ -178,6 +178,26 @@ TEST_F(library_imports_test, import_of_a_submodule_a_loaded_parent_has_an_attrib
     EXPECT_EQ(value("type(liba.libpkg.sub).__name__"), "'module'");
 }
 
+// A package that puts its vendored copies on sys.path as it runs makes the library's next
+// import findable; had it waited, that import would fail.
+TEST_F(library_imports_test, a_failing_import_first_runs_what_the_library_deferred_and_looks_again)
+{
+    write_module("libvendoring/__init__.py",
+                 "ran(__name__)\nimport os, sys\nsys.path.append(os.path.join(os.path.dirname(__file__), 'vendor'))\n");
+    write_module("libvendoring/vendor/libvendored.py", "ran(__name__)\n");
+    run_library("import libvendoring\nimport libvendored\n" + read_later("libvendoring, libvendored"));
+    EXPECT_TRUE(module_ran("libvendoring"));
+    EXPECT_TRUE(module_ran("libvendored"));
+}
+
+// An optional dependency the library tries in `try` is the library's to handle.
+TEST_F(library_imports_test, a_failing_optional_import_leaves_what_the_library_deferred_waiting)
+{
+    run_library("import libb\ntry:\n    import not_a_module_anywhere_xlazy\nexcept ImportError:\n    pass\n" +
+                read_later("libb"));
+    EXPECT_FALSE(module_ran("libb"));
+}
+
 TEST_F(library_imports_test, a_missing_module_fails_at_the_import_line)
 {
     write_module("liba/__init__.py", "import not_a_module_anywhere_xlazy\n");

@@ -30,6 +30,9 @@ def kernels():
 CYCLE_COMPLETES = ("the second library's import waits, so a circular import that fails eagerly "
                    "completes: the first library has finished by the time the second one runs "
                    "(and so sees what the first bound after its import line)")
+FOUND_BY_CALLS = ("a folder a deferred module puts on sys.path is there once that module runs; an import "
+                  "statement that fails for want of it runs what libraries deferred and looks again, "
+                  "but importlib.import_module, __import__ called from code and find_spec do not")
 
 
 def shown(result):
@@ -155,7 +158,9 @@ FINDS_VENDORED = {
 }
 
 
-@pytest.mark.parametrize("case", FINDS_VENDORED)
+@pytest.mark.parametrize("case", [
+    pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=FOUND_BY_CALLS)) if case != "exec_in_globals" else case
+    for case in FINDS_VENDORED])
 def test_a_library_finds_what_a_module_it_deferred_put_on_sys_path_without_an_import_statement(kernels, tmp_path, case):
     # As libraries load their backends and check their optional dependencies.
     name, vendored = f"codevendoring_{case}", f"codevendored_{case}"
