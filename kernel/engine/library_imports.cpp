@@ -305,8 +305,8 @@ namespace xlazy
             return {utf8, static_cast<std::size_t>(size)};
         }
 
-        // The name a module's spec (`__spec__`) gives it, read from the spec's own attributes
-        // so that no Python code runs: a spec of another type answers nothing. Borrowed.
+        // An attribute of a module's spec (`__spec__`), read from the spec's own `__dict__` so
+        // that no Python code runs: a spec of another type answers nothing. Borrowed.
         PyObject* spec_attribute(PyObject* module_globals, const char* attribute)
         {
             static PyObject* module_spec_type = nullptr; // lives as long as importlib
@@ -629,7 +629,8 @@ namespace xlazy
         }
         const deferral_grounds grounds =
             may_defer(importer, module, submodules.empty() ? std::vector<std::string>{module} : submodules, globals);
-        // A relative import stays in the importer's package whatever its `__package__` says.
+        // A relative import stays in the importer's package whatever its `__package__` says,
+        // and a module may have renamed itself: neither is another package's import.
         if (grounds == deferral_grounds::none ||
             (grounds == deferral_grounds::all_mode && (level != 0 || importers_own_package(top_level(module), globals))))
         {
@@ -673,11 +674,11 @@ namespace xlazy
         }
 
         // `from package import x, y`: deferred only when the package has run (not still
-        // running, reached by a circular import) and every name
-        // is a submodule not imported yet. Before the package runs nothing tells whether its
-        // `__init__` binds a name of its own over the submodule (`from .helper import
-        // helper`), answers it from `__getattr__` or moves its `__path__`; the statement
-        // binds what the package gives, so it runs now.
+        // running, reached by a circular import) and every name is a submodule not imported
+        // yet. Before the package has run nothing tells whether its `__init__` binds a name
+        // of its own over the submodule (`from .helper import helper`), answers it from
+        // `__getattr__` or moves its `__path__`; the statement binds what the package gives,
+        // so it runs now.
         if (!loaded.contains(module) ||
             (grounds == deferral_grounds::all_mode && still_running(PyDict_GetItemString(loaded.ptr(), module.c_str()))) ||
             kept_eager_for_side_effects())
