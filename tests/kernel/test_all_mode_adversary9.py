@@ -1,70 +1,11 @@
-"""`--lazy-mode=all` against `--lazy-mode=off`: the same notebook must show the same thing.
-
-Aimed at four of all mode's rules: a from-import from a package that has not run yet runs
-now; two threads making one pending module get one object; a module's own imports are told
-by its spec's name; a library's import that fails with ModuleNotFoundError first runs what
-that library deferred and looks once more. Each case writes a few small modules into a folder
-of its own and runs the same cells in an all-mode kernel and an off-mode kernel; what a
-notebook shows (status, output, result, error) must be the same in both. Module names are
-unique per case: the two kernels are shared by every case of this file.
-"""
+"""Adversarial cases for four of `all` mode's rules: a from-import from a package that has not
+run yet (or is still running) runs now; two threads making one pending module get one object;
+a module's own imports are told by its `__name__`, `__package__` or spec's name; an import
+statement outside `try` that fails with ModuleNotFoundError first runs what libraries deferred
+and looks once more. See all_against_off for how a case runs."""
 import pytest
 
-from conftest import Kernel
-
-MODES = ("all", "off")
-
-
-@pytest.fixture(scope="module")
-def kernels():
-    running = {mode: Kernel([f"--lazy-mode={mode}"]) for mode in MODES}
-    for kernel in running.values():
-        assert kernel.execute("notebook_variable = 'kept'").status == "ok"
-    yield running
-    for kernel in running.values():
-        kernel.shutdown()
-
-
-# Differences `all` mode keeps by design, rows of the README's "What deferral changes" table
-# for `all` mode; strict, so that a case that starts passing is noticed.
-CYCLE_COMPLETES = ("the second library's import waits, so a circular import that fails eagerly "
-                   "completes: the first library has finished by the time the second one runs "
-                   "(and so sees what the first bound after its import line)")
-FOUND_BY_CALLS = ("a folder a deferred module puts on sys.path is there once that module runs; an import "
-                  "statement that fails for want of it runs what libraries deferred and looks again, "
-                  "but importlib.import_module, __import__ called from code and find_spec do not")
-
-
-def shown(result):
-    """What a notebook shows for one cell."""
-    error = result.errors[0] if result.errors else None
-    return {
-        "status": result.status,
-        "stdout": result.stdout,
-        "stderr": result.stderr,
-        "result": result.results[-1].get("text/plain") if result.results else None,
-        "error": f"{error['ename']}: {error['evalue']}" if error else None,
-    }
-
-
-def notebook(kernel, folder, cells):
-    """Runs `cells` with `folder` first on sys.path, and takes it off afterwards."""
-    setup = kernel.execute(f"import sys as _sys\n_sys.path.insert(0, {str(folder)!r})")
-    assert setup.status == "ok", setup
-    try:
-        return [shown(kernel.execute(cell)) for cell in cells]
-    finally:
-        kernel.execute(f"_sys.path.remove({str(folder)!r})")
-
-
-def assert_same_in_all_and_off_mode(kernels, tmp_path, probes, cells):
-    for relative, source in probes.items():
-        path = tmp_path / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source)
-    seen = {mode: notebook(kernels[mode], tmp_path, cells) for mode in MODES}
-    for number, cell in enumerate(cells):
-        assert seen["all"][number] == seen["off"][number], f"cell {number}: {cell!r}"
+from all_against_off import CYCLE_COMPLETES, FOUND_BY_CALLS, assert_same_in_all_and_off_mode, kernels
 
 
 def reported(statement):
