@@ -628,11 +628,8 @@ namespace xlazy
             }
         }
         const deferral_grounds grounds =
-            may_defer(importer, module, submodules.empty() ? std::vector<std::string>{module} : submodules, globals);
-        // A relative import stays in the importer's package whatever its `__package__` says,
-        // and a module may have renamed itself: neither is another package's import.
-        if (grounds == deferral_grounds::none ||
-            (grounds == deferral_grounds::all_mode && (level != 0 || importers_own_package(top_level(module), globals))))
+            may_defer(importer, module, submodules.empty() ? std::vector<std::string>{module} : submodules, level, globals);
+        if (grounds == deferral_grounds::none)
         {
             return nullptr;
         }
@@ -756,7 +753,7 @@ namespace xlazy
 
     library_imports::deferral_grounds library_imports::may_defer(const std::string& importer,
                                                                   const std::string& statement_module,
-                                                                  const std::vector<std::string>& modules,
+                                                                  const std::vector<std::string>& modules, int level,
                                                                   PyObject* globals) const
     {
         if (m_policy.exclusion_reason(importer))
@@ -777,8 +774,11 @@ namespace xlazy
         {
             return deferral_grounds::opted_in;
         }
-        // `from a import b` imports `a.b`: the same top-level package either way.
-        return m_policy.mode() == lazy_mode::all && top_level(modules.front()) != top_level(importer)
+        // On its own grounds `all` mode defers only imports of another top-level package: not a
+        // relative one, which stays in the importer's package whatever its `__package__` says,
+        // nor one of the importer's own package under any of its names (a module may rename
+        // itself). `from a import b` imports `a.b`: the same top-level package either way.
+        return m_policy.mode() == lazy_mode::all && level == 0 && !importers_own_package(top_level(modules.front()), globals)
                    ? deferral_grounds::all_mode
                    : deferral_grounds::none;
     }

@@ -80,7 +80,7 @@ namespace xlazy
         // `modules`: what the statement imports (`a.b` for `from a import b`, whose
         // statement_module is `a`).
         deferral_grounds may_defer(const std::string& importer, const std::string& statement_module,
-                       const std::vector<std::string>& modules, PyObject* globals) const;
+                                   const std::vector<std::string>& modules, int level, PyObject* globals) const;
         void record(const std::string& module, const std::string& importer);
 
         const deferral_policy& m_policy;
