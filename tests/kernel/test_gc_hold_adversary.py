@@ -211,15 +211,83 @@ def test_regression_a_cycle_a_library_dropped_as_it_loaded_is_freed_by_the_colle
 
 @pytest.mark.xfail(strict=True, reason=HELD_WHILE_IMPORTING)
 def test_the_middle_collections_of_the_main_thread_go_on_while_another_thread_imports(kernels, tmp_path):
-    # A background thread's first use of a pending module that waits (a connection, a lock):
-    # meanwhile the notebook's middle collections wait with it.
+    # A background thread imports a module that waits (a connection, a lock) while the
+    # notebook keeps a sliding window of records: its middle collections wait with the import.
+    # With deferral off the thread imports it itself; in `all` mode its first use of a module
+    # a library deferred does.
+    (tmp_path / "gcsync.py").write_text("import threading\nSTARTED = threading.Event()\nRELEASE = threading.Event()\n")
+    (tmp_path / "gcwaits.py").write_text("import gcsync\ngcsync.STARTED.set()\ngcsync.RELEASE.wait(30)\nV = 1\n")
+    (tmp_path / "gcthreadlib.py").write_text("import gcwaits\ndef use():\n    return gcwaits.V\n")
+    importer = {"off": "lambda: importlib.import_module('gcwaits')", "all": "gcthreadlib.use"}
+    seen = {}
+    for mode in MODES:
+        seen[mode] = notebook(kernels[mode], tmp_path, [
+            "import gc, importlib, threading, gcsync\ngcsync.STARTED"
+            + ("\nimport gcthreadlib\ngcthreadlib.use" if mode == "all" else ""),
+            "middle = []\ndef count(phase, info):\n    if phase == 'stop' and info['generation'] >= 1:\n"
+            "        middle.append(1)\ncount._adversary = True\n"
+            f"worker = threading.Thread(target={importer[mode]})\nworker.start()\n"
+            "print(gcsync.STARTED.wait(10))\ngc.callbacks.append(count)\nwindow = []\n"
+            "for _ in range(50_000):\n    item = {'x': []}\n    item['self'] = item\n    window.append(item)\n"
+            "    if len(window) > 100:\n        window.pop(0)\n"
+            "gc.callbacks.remove(count)\ngcsync.RELEASE.set()\nworker.join()\nprint(len(middle) > 0)"])
+    assert seen["all"][-1] == seen["off"][-1]
+
+
+def test_regression_records_a_cell_dropped_while_another_thread_imported_are_freed_by_the_collections_that_follow(kernels, tmp_path):
+    # The same sliding window: what it dropped meanwhile sat in the middle generation, and when
+    # the thread's import ends it all moves to the oldest one, where the short-lived garbage
+    # the notebook goes on making never calls for the full collection that would free it.
+    (tmp_path / "gcsync2.py").write_text("import threading\nSTARTED = threading.Event()\nRELEASE = threading.Event()\n")
+    (tmp_path / "gcwaits2.py").write_text("import gcsync2\ngcsync2.STARTED.set()\ngcsync2.RELEASE.wait(30)\nV = 1\n")
+    (tmp_path / "gcthreadlib2.py").write_text("import gcwaits2\ndef use():\n    return gcwaits2.V\n")
+    importer = {"off": "lambda: importlib.import_module('gcwaits2')", "all": "gcthreadlib2.use"}
+    seen = {}
+    for mode in MODES:
+        seen[mode] = notebook(kernels[mode], tmp_path, [
+            "import gc, importlib, threading, gcsync2\ngcsync2.STARTED"
+            + ("\nimport gcthreadlib2\ngcthreadlib2.use" if mode == "all" else ""),
+            "class Record:\n    alive = 0\n    def __init__(self):\n        Record.alive += 1\n        self.me = self\n"
+            "    def __del__(self):\n        Record.alive -= 1\n"
+            f"worker = threading.Thread(target={importer[mode]})\nworker.start()\ngcsync2.STARTED.wait(10)\n"
+            "window = []\nfor _ in range(50_000):\n    window.append(Record())\n    if len(window) > 100:\n"
+            "        window.pop(0)\ndel window\ngcsync2.RELEASE.set()\nworker.join()",
+            CHURN + "\nprint('fewer than 2,000 of the 50,000 records alive:', Record.alive < 2000)",
+            "Record.alive"])
+    # With deferral off, about 700 stay: those the middle collections moved on while in the window.
+    assert seen["all"][-2] == seen["off"][-2], f"records alive: all {seen['all'][-1]['result']}, off {seen['off'][-1]['result']}"
+
+
+# --- imports that run where the collector is itself running ---------------------------------
+
+
+def test_a_finalizer_whose_library_imports_a_deferred_module_during_a_full_collection(kernels, tmp_path):
+    # The import, and the move of young objects at its end, happen inside gc.collect().
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
-        "gcsync.py": "import threading\nSTARTED = threading.Event()\nRELEASE = threading.Event()\n",
-        "gcwaits.py": "import gcsync\ngcsync.STARTED.set()\ngcsync.RELEASE.wait(30)\nV = 1\n",
-    }, ["import gc, threading, gcsync, gcwaits\ngcsync.STARTED",
-        "middle = []\ndef count(phase, info):\n    if phase == 'stop' and info['generation'] >= 1:\n        middle.append(1)\n"
-        "count._adversary = True\n"
-        "worker = threading.Thread(target=lambda: gcwaits.V)\nworker.start()\ngcsync.STARTED.wait(10)\n"
-        "gc.callbacks.append(count)\nwindow = []\nfor _ in range(50_000):\n    item = {}\n    item['self'] = item\n"
-        "    window.append(item)\n    if len(window) > 100:\n        window.pop(0)\n"
-        "gc.callbacks.remove(count)\ngcsync.RELEASE.set()\nworker.join()\nprint(len(middle) > 0)"])
+        "gcdelinner.py": "KEEP = [{} for _ in range(20_000)]\nV = 'inner'\n",
+        "gcdelouter.py": "import gcdelinner\ndef use():\n    return gcdelinner.V\n",
+    }, ["import gc, gcdelouter", "gcdelouter.use",
+        "class Closing:\n    def __init__(self):\n        self.me = self\n    def __del__(self):\n"
+        "        print('closing sees', gcdelouter.use())\n"
+        "c = Closing()\nrest = [[] for _ in range(10_000)]\ndel c\nprint(gc.collect() > 0)\ndel rest",
+        "print(gc.get_threshold())"])
+
+
+def test_a_gc_callback_whose_library_imports_a_deferred_module(kernels, tmp_path):
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "gccbinner.py": "KEEP = [{} for _ in range(20_000)]\nV = 'inner'\n",
+        "gccbouter.py": "import gccbinner\ndef use():\n    return gccbinner.V\n",
+    }, ["import gc, gccbouter", "gccbouter.use",
+        "calls = []\ndef on_collect(phase, info):\n    calls.append((phase, gccbouter.use()))\n"
+        "on_collect._adversary = True\nafter = []\ndef second(phase, info):\n    after.append(phase)\n"
+        "second._adversary = True\ngc.callbacks.extend([on_collect, second])\ngc.collect(0)\n"
+        "gc.callbacks.remove(on_collect)\ngc.callbacks.remove(second)\n"
+        "print(calls, after, gc.get_threshold())"])
+
+
+def test_a_library_whose_top_level_works_past_the_budget_collects_as_usual_before_it_ends(kernels, tmp_path):
+    # 300,000 cycles run more than 250 young collections: the thresholds are back while it still runs.
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "gcworks.py": "import gc\nfor _ in range(300_000):\n    row = {}\n    row['self'] = row\n"
+                      "AT_ITS_END = gc.get_threshold()\n",
+    }, ["import gcworks", "gcworks.AT_ITS_END", "import gc\ngc.get_threshold()"])
