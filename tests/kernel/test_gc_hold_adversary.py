@@ -70,6 +70,14 @@ def test_regression_a_library_that_sets_only_its_oldest_threshold_leaves_the_mid
     }, ["import gcoldest", "gcoldest.V", "import gc\ngc.get_threshold()"])
 
 
+def test_regression_a_library_that_sets_two_thresholds_leaves_the_oldest_one_held(kernels, tmp_path):
+    # gc.set_threshold(threshold0, threshold1) leaves the third as it is: the held 2**30, which
+    # the hold no longer gives back once the middle one is not 2**30 either. Nothing is read.
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "gctwo.py": "import gc\ngc.set_threshold(2000, 20)\nV = 1\n",
+    }, ["import gctwo", "gctwo.V", "import gc\ngc.get_threshold()"])
+
+
 def test_regression_a_library_that_scales_the_thresholds_it_reads_imports_as_it_does_eagerly(kernels, tmp_path):
     # 2**30 * 2 does not fit the C int gc.set_threshold takes: OverflowError, only under deferral.
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
