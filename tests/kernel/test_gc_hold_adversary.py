@@ -181,6 +181,23 @@ def test_a_child_forked_while_a_library_imports_has_the_notebooks_thresholds(ker
     }, ["import gcforks", "gcforks.CHILD_SAW", "import gc\ngc.get_threshold()"])
 
 
+def test_pool_workers_forked_while_a_library_imports_have_the_notebooks_thresholds(kernels, tmp_path):
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "gcpoolwork.py": "import gc\ndef thresholds(_):\n    return gc.get_threshold()\n",
+        "gcpool.py": "import multiprocessing, gcpoolwork\n"
+                     "with multiprocessing.get_context('fork').Pool(2) as pool:\n"
+                     "    SEEN = sorted(set(pool.map(gcpoolwork.thresholds, range(8))))\n",
+    }, ["import gcpool", "gcpool.SEEN", "import gc\ngc.get_threshold()"])
+
+
+def test_an_import_while_the_collector_is_disabled_leaves_it_disabled_and_nothing_frozen(kernels, tmp_path):
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {
+        "gcdisabled.py": "MADE = [[] for _ in range(5000)]\n",
+    }, ["import gc, gcdisabled\ngc.disable()",
+        "len(gcdisabled.MADE)\nprint(gc.isenabled(), gc.get_freeze_count(), gc.get_threshold())",
+        "gc.enable()\ngc.isenabled()"])
+
+
 def test_objects_a_cell_froze_stay_frozen_through_an_import(kernels, tmp_path):
     assert_same_in_all_and_off_mode(kernels, tmp_path, {
         "gcafterfreeze.py": "MADE = [{} for _ in range(5000)]\n",
