@@ -6,6 +6,7 @@
 
 #include "pybind11/eval.h"
 
+#include "full_collections.hpp"
 #include "placeholder.hpp"
 
 namespace py = pybind11;
@@ -52,6 +53,7 @@ namespace xlazy
     {
         m_eager_cell = false;
         m_registry.drop_unbound(m_registry.current_cell);
+        give_back_thresholds_left_held();
     }
 
     void lazy_engine::forget_all()

@@ -1,6 +1,7 @@
 #include "full_collections.hpp"
 
 #include <array>
+#include <cmath>
 #include <exception>
 #include <optional>
 
@@ -12,8 +13,11 @@ namespace xlazy
 {
     namespace
     {
-        // gc compares its collection counts against these; none will reach them while set.
-        constexpr long out_of_reach = 1L << 30;
+        // What the middle and oldest thresholds hold while an import runs. gc compares them
+        // with counts the hold keeps far below it (the middle one counts youngest collections,
+        // 250 at most within the budget; the oldest one counts middle collections, none); a
+        // library that scales the thresholds it reads (`t * 2`) must stay within a C int.
+        constexpr long held = 999'983;
 
         // Collections of the youngest generation one import may run before the older ones
         // resume. The heaviest library the bench imports (torch) runs about 160, so a
@@ -29,9 +33,24 @@ namespace xlazy
         };
 
         int holders = 0;
-        std::optional<older_thresholds> saved_thresholds; // set while this code holds them
+        bool holding = false; // false again once the budget is spent
+        // The notebook's own thresholds, from the last hold's start: a library that read the
+        // held ones during its import and sets them again later gets these back.
+        std::optional<older_thresholds> notebooks_thresholds;
         int youngest_collections_seen = 0;
         py::object* budget_watch = nullptr; // in gc.callbacks while held; made once, never freed
+
+        // Fetched without builtins.__import__: a wrapper there (a profiler's, a tracer's)
+        // must not run, or take an interrupt, inside the collector's bookkeeping.
+        py::module_ gc_module()
+        {
+            PyObject* gc = PyImport_ImportModuleLevel("gc", nullptr, nullptr, nullptr, 0);
+            if (gc == nullptr)
+            {
+                throw py::error_already_set();
+            }
+            return py::reinterpret_steal<py::module_>(gc);
+        }
 
         std::optional<std::array<long, 3>> thresholds(py::handle gc)
         {
@@ -43,41 +62,58 @@ namespace xlazy
             return std::array<long, 3>{values[0].cast<long>(), values[1].cast<long>(), values[2].cast<long>()};
         }
 
-        bool held_by_us(const std::optional<std::array<long, 3>>& now)
-        {
-            return now && (*now)[1] == out_of_reach && (*now)[2] == out_of_reach;
-        }
-
-        // The collector is tuning, never semantics: an error here (no gc module, a patched
-        // get_threshold) leaves the threshold as it is and must not fail the import.
+        // The collector is tuning, never semantics: an error here (a patched get_threshold)
+        // leaves the thresholds as they are and must not fail the import. An interrupt that
+        // lands here (in a finalizer the collection below runs) is the user's: it is raised
+        // again at the next instruction instead of being reported and lost.
         template <typename Change>
         void without_failing(const char* what, Change change)
         {
             py::error_scope pending_error; // an import unwinding with its exception
             try
             {
-                change(py::module_::import("gc"));
+                change(gc_module());
             }
             catch (py::error_already_set& error)
             {
-                error.discard_as_unraisable(what);
+                if (error.matches(PyExc_KeyboardInterrupt))
+                {
+                    PyErr_SetInterrupt();
+                }
+                else
+                {
+                    error.discard_as_unraisable(what);
+                }
             }
             catch (const py::cast_error&)
             {
             }
         }
 
-        void give_back_saved_thresholds()
+        // No notebook collects its older generations this rarely: a threshold this high is the
+        // held one, or one a library derived from it (`t * 2`) while reading it in its import.
+        bool derived_from_held(long threshold)
         {
-            without_failing("xlazy: restoring the collector's thresholds", [](py::handle gc)
+            return threshold >= held / 64;
+        }
+
+        // What the library meant: the notebook's threshold, scaled as it scaled the held one.
+        long as_the_notebooks(long threshold, long notebooks)
+        {
+            return derived_from_held(threshold) ? std::lround(static_cast<double>(notebooks) * threshold / held) : threshold;
+        }
+
+        // Each held threshold goes back to the notebook's; one the imported code set itself
+        // stays theirs.
+        void give_back_held_thresholds(py::handle gc)
+        {
+            auto now = thresholds(gc);
+            if (!notebooks_thresholds || !now || (!derived_from_held((*now)[1]) && !derived_from_held((*now)[2])))
             {
-                auto now = thresholds(gc);
-                if (saved_thresholds && held_by_us(now))
-                {
-                    gc.attr("set_threshold")((*now)[0], saved_thresholds->middle, saved_thresholds->oldest);
-                }
-            });
-            saved_thresholds.reset();
+                return;
+            }
+            gc.attr("set_threshold")((*now)[0], as_the_notebooks((*now)[1], notebooks_thresholds->middle),
+                                     as_the_notebooks((*now)[2], notebooks_thresholds->oldest));
         }
 
         // What a finished import made and still holds is the program's from now on: functions,
@@ -89,23 +125,26 @@ namespace xlazy
         // the notebook's own survivors call for it, and then collects the import's cyclic
         // garbage too. Objects a cell froze itself (before forking) must stay frozen: with any
         // frozen, nothing moves.
-        void move_young_objects_to_the_oldest_generation()
+        void move_young_objects_to_the_oldest_generation(py::handle gc)
         {
-            without_failing("xlazy: moving an import's objects to the oldest generation", [](py::handle gc)
+            if (gc.attr("get_freeze_count")().cast<long>() == 0)
             {
-                if (gc.attr("get_freeze_count")().cast<long>() == 0)
-                {
-                    gc.attr("freeze")();
-                    gc.attr("unfreeze")();
-                }
-            });
+                gc.attr("freeze")();
+                gc.attr("unfreeze")();
+            }
+        }
+
+        void stop_holding(py::handle gc)
+        {
+            give_back_held_thresholds(gc);
+            holding = false;
         }
 
         // gc.callbacks entry: (phase, info) around every collection.
         void count_youngest_collection(py::handle phase, py::handle info)
         {
-            if (!saved_thresholds || !PyUnicode_Check(phase.ptr()) ||
-                PyUnicode_CompareWithASCIIString(phase.ptr(), "stop") != 0 || !PyDict_Check(info.ptr()))
+            if (!holding || !PyUnicode_Check(phase.ptr()) || PyUnicode_CompareWithASCIIString(phase.ptr(), "stop") != 0 ||
+                !PyDict_Check(info.ptr()))
             {
                 return;
             }
@@ -113,46 +152,73 @@ namespace xlazy
             if (generation != nullptr && PyLong_Check(generation) && PyLong_AsLong(generation) == 0 &&
                 ++youngest_collections_seen >= youngest_collections_allowed)
             {
-                give_back_saved_thresholds();
+                without_failing("xlazy: restoring the collector's thresholds", stop_holding);
             }
         }
 
-        void watch_youngest_collections(bool watching)
+        // By identity: comparing with == would run the __eq__ of whatever else is listed.
+        void stop_watching(py::handle gc)
         {
-            without_failing("xlazy: watching young collections", [watching](py::handle gc)
+            py::list callbacks = gc.attr("callbacks");
+            for (std::size_t index = callbacks.size(); index-- > 0;)
             {
-                if (budget_watch == nullptr)
+                if (callbacks[index].ptr() == budget_watch->ptr())
                 {
-                    budget_watch = new py::object(py::cpp_function(&count_youngest_collection));
+                    if (PySequence_DelItem(callbacks.ptr(), static_cast<Py_ssize_t>(index)) != 0)
+                    {
+                        throw py::error_already_set();
+                    }
+                    return;
                 }
-                py::list callbacks = gc.attr("callbacks");
-                if (watching)
-                {
-                    youngest_collections_seen = 0;
-                    callbacks.append(*budget_watch);
-                }
-                else if (callbacks.contains(*budget_watch))
-                {
-                    callbacks.attr("remove")(*budget_watch);
-                }
-            });
+            }
+        }
+
+        // The notebook's young garbage is collected first, so that only what the import
+        // makes can be moved past the young collections when it ends.
+        void start_holding(py::handle gc)
+        {
+            if (budget_watch == nullptr)
+            {
+                budget_watch = new py::object(py::cpp_function(&count_youngest_collection));
+            }
+            give_back_held_thresholds(gc);
+            auto now = thresholds(gc);
+            if (!now)
+            {
+                return;
+            }
+            if (gc.attr("isenabled")().cast<bool>())
+            {
+                gc.attr("collect")(1);
+            }
+            notebooks_thresholds = older_thresholds{(*now)[1], (*now)[2]};
+            youngest_collections_seen = 0;
+            py::list(gc.attr("callbacks")).append(*budget_watch);
+            gc.attr("set_threshold")((*now)[0], held, held);
+            holding = true;
         }
 
         // An import that failed leaves its half-made modules as garbage, and one that spent
         // the budget has been collected as usual since: neither moves anything.
-        void end_hold(bool import_finished_within_budget)
+        void end_hold(bool import_finished)
         {
-            if (import_finished_within_budget && saved_thresholds)
+            without_failing("xlazy: restoring the collector's thresholds", [import_finished](py::handle gc)
             {
-                move_young_objects_to_the_oldest_generation();
-            }
-            give_back_saved_thresholds();
-            watch_youngest_collections(false);
+                if (import_finished && holding)
+                {
+                    move_young_objects_to_the_oldest_generation(gc);
+                }
+                stop_holding(gc);
+                if (budget_watch != nullptr)
+                {
+                    stop_watching(gc);
+                }
+            });
         }
 
-        // A process forked while an import holds the threshold (multiprocessing's workers
+        // A process forked while an import holds the thresholds (multiprocessing's workers
         // started by a module's top level) lives on outside that import: its collector gets
-        // the notebook's threshold back at once. The holders, unwound in the child or not,
+        // the notebook's thresholds back at once. The holders, unwound in the child or not,
         // then find nothing to restore.
         void give_back_in_forked_child()
         {
@@ -185,16 +251,7 @@ namespace xlazy
             return;
         }
         restore_in_forked_children();
-        watch_youngest_collections(true);
-        without_failing("xlazy: postponing full collections", [](py::handle gc)
-        {
-            auto now = thresholds(gc);
-            if (now && !held_by_us(now))
-            {
-                saved_thresholds = older_thresholds{(*now)[1], (*now)[2]};
-                gc.attr("set_threshold")((*now)[0], out_of_reach, out_of_reach);
-            }
-        });
+        without_failing("xlazy: postponing full collections", start_holding);
     }
 
     full_collections_postponed::~full_collections_postponed()
@@ -204,5 +261,13 @@ namespace xlazy
             return;
         }
         end_hold(std::uncaught_exceptions() == 0);
+    }
+
+    void give_back_thresholds_left_held()
+    {
+        if (holders == 0)
+        {
+            without_failing("xlazy: restoring the collector's thresholds", give_back_held_thresholds);
+        }
     }
 }

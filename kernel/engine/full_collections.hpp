@@ -7,6 +7,7 @@
 // youngest still is, so garbage the import makes and drops at once is still freed); when it
 // has finished, what it made moves into the oldest generation without being counted towards
 // the next full collection, which then comes when the notebook's own objects call for it.
+// The notebook's young garbage is collected when the import starts, so it is not moved.
 // The wait lasts at most a budget of youngest collections, which a library's import stays
 // under: a module whose top level does real work drops garbage that outlives the youngest
 // collections, and must not hold it until the import ends.
@@ -16,8 +17,8 @@ namespace xlazy
 {
     // Holds the collector's second and third thresholds out of reach for its lifetime or the
     // budget, whichever ends first, watching youngest collections from gc.callbacks meanwhile;
-    // nested holders share the outermost one's. Needs the GIL. Thresholds set meanwhile by
-    // the code that ran (gc.set_threshold) are theirs and stay.
+    // nested holders share the outermost one's. Needs the GIL. A threshold set meanwhile by
+    // the code that ran (gc.set_threshold) is theirs and stays.
     class full_collections_postponed
     {
     public:
@@ -26,4 +27,10 @@ namespace xlazy
         full_collections_postponed(const full_collections_postponed&) = delete;
         full_collections_postponed& operator=(const full_collections_postponed&) = delete;
     };
+
+    // A library that read the held thresholds during its import and sets them again later
+    // (a helper restoring "normal" collection) would stop the notebook's older collections
+    // for good: between cells, thresholds still held while no import runs go back to the
+    // notebook's. Needs the GIL.
+    void give_back_thresholds_left_held();
 }

@@ -39,7 +39,7 @@ TEST_F(full_collections_test, a_deferred_module_runs_with_the_older_generations_
     run_cell("import recorder");
     ASSERT_EQ(run_cell("seen = recorder.seen"), "") << last_error_message;
     EXPECT_EQ(value("seen[0]"), "700");
-    EXPECT_EQ(value("seen[1] > 10**6 and seen[2] > 10**6"), "True")
+    EXPECT_EQ(value("seen[1] > 10**5 and seen[2] > 10**5"), "True")
         << "older generations could be collected during the import: " << value("seen");
     EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
 }
@@ -49,7 +49,7 @@ TEST_F(full_collections_test, a_deferred_from_import_runs_with_the_oldest_genera
     write_recording_module("recorder.py");
     run_cell("from recorder import seen");
     ASSERT_EQ(run_cell("seen_now = tuple(seen)"), "") << last_error_message;
-    EXPECT_EQ(value("seen_now[2] > 10**6"), "True") << value("seen_now");
+    EXPECT_EQ(value("seen_now[2] > 10**5"), "True") << value("seen_now");
     EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
 }
 
@@ -60,7 +60,7 @@ TEST_F(full_collections_test, an_import_inside_a_deferred_import_restores_only_a
     run_cell("import outer");
     ASSERT_EQ(run_cell("outer.value"), "") << last_error_message;
     EXPECT_EQ(value("outer.after_inner"), value("outer.seen"));
-    EXPECT_EQ(value("outer.after_inner[2] > 10**6"), "True") << value("outer.after_inner");
+    EXPECT_EQ(value("outer.after_inner[2] > 10**5"), "True") << value("outer.after_inner");
     EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
 }
 
@@ -78,7 +78,8 @@ TEST_F(full_collections_test, what_a_deferred_import_made_joins_the_oldest_gener
              "        collected.append(info['generation'])\n"
              "gc.callbacks.append(heard)");
     ASSERT_EQ(run_cell("during = len(bulky.kept)"), "") << last_error_message;
-    EXPECT_EQ(value("collected.count(1)"), "0") << value("collected");
+    // One: the notebook's young garbage, collected as the import starts.
+    EXPECT_EQ(value("collected.count(1)"), "1") << value("collected");
     EXPECT_EQ(value("any(o is bulky.marker for o in gc.get_objects(2))"), "True");
     ASSERT_EQ(run_cell("more = [[] for _ in range(20000)]"), "") << last_error_message;
     run_cell("gc.callbacks.remove(heard)");
@@ -172,7 +173,7 @@ TEST_F(full_collections_test, a_process_forked_during_a_deferred_import_collects
     run_cell("import forker");
     ASSERT_EQ(run_cell("forker.in_child"), "") << last_error_message;
     EXPECT_EQ(value("forker.in_child"), "'(700, 10, 10)'");
-    EXPECT_EQ(value("forker.in_parent[2] > 10**6"), "True") << value("forker.in_parent");
+    EXPECT_EQ(value("forker.in_parent[2] > 10**5"), "True") << value("forker.in_parent");
     EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
 }
 
@@ -200,6 +201,48 @@ TEST_F(full_collections_test, a_threshold_the_module_sets_itself_stays)
     run_cell("import tuner");
     ASSERT_EQ(run_cell("tuner.gc"), "") << last_error_message;
     EXPECT_EQ(value("gc.get_threshold()"), "(5000, 20, 50)");
+}
+
+TEST_F(full_collections_test, a_threshold_the_module_sets_keeps_and_the_others_come_back)
+{
+    write_module("tuner.py", "import gc\nt0, t1, _ = gc.get_threshold()\ngc.set_threshold(t0, t1, 50)\n");
+    run_cell("import tuner");
+    ASSERT_EQ(run_cell("tuner.gc"), "") << last_error_message;
+    EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 50)");
+}
+
+TEST_F(full_collections_test, a_module_scaling_the_thresholds_it_reads_scales_the_notebooks)
+{
+    write_module("scaler.py", "import gc\ngc.set_threshold(*(t * 2 for t in gc.get_threshold()))\n");
+    run_cell("import scaler");
+    ASSERT_EQ(run_cell("scaler.gc"), "") << last_error_message;
+    EXPECT_EQ(value("gc.get_threshold()"), "(1400, 20, 20)");
+}
+
+TEST_F(full_collections_test, thresholds_a_module_read_during_its_import_and_sets_later_are_the_notebooks_after_the_cell)
+{
+    write_module("keeper.py", "import gc\nnormal = gc.get_threshold()\ndef restore():\n    gc.set_threshold(*normal)\n");
+    run_cell("import keeper");
+    ASSERT_EQ(run_cell("keeper.restore()"), "") << last_error_message;
+    EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 10)");
+}
+
+// Left young, a cycle the notebook dropped before the import would be moved with what the
+// import made, past the young collections that free it with deferral off.
+TEST_F(full_collections_test, a_cycle_the_notebook_dropped_before_an_import_is_not_moved_past_the_young_collections)
+{
+    write_module("plain.py", "value = 1\n");
+    run_cell("import plain\n"
+             "import weakref\n"
+             "class Cycle:\n"
+             "    pass\n"
+             "dropped = Cycle()\n"
+             "dropped.me = dropped\n"
+             "gc.collect(0)\n"
+             "freed = weakref.ref(dropped)\n"
+             "del dropped");
+    ASSERT_EQ(run_cell("plain.value\ngc.collect(1)\ngone = freed() is None"), "") << last_error_message;
+    EXPECT_EQ(value("gone"), "True");
 }
 
 TEST_F(full_collections_test, a_failing_deferred_import_restores_the_threshold)
