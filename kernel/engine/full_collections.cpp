@@ -1,7 +1,6 @@
 #include "full_collections.hpp"
 
 #include <array>
-#include <cmath>
 #include <exception>
 #include <optional>
 
@@ -16,7 +15,7 @@ namespace xlazy
         // What the middle and oldest thresholds hold while an import runs. gc compares them
         // with counts the hold keeps far below it (the middle one counts youngest collections,
         // 250 at most within the budget; the oldest one counts middle collections, none); a
-        // library that scales the thresholds it reads (`t * 2`) must stay within a C int.
+        // library that scales the thresholds it reads (`t * 64`) must stay within a C int.
         constexpr long held = 999'983;
 
         // Collections of the youngest generation one import may run before the older ones
@@ -90,17 +89,36 @@ namespace xlazy
             }
         }
 
-        // No notebook collects its older generations this rarely: a threshold this high is the
-        // held one, or one a library derived from it (`t * 2`) while reading it in its import.
-        bool derived_from_held(long threshold)
+        struct scaling
         {
-            return threshold >= held / 64;
+            long multiplied_by;
+            long divided_by;
+        };
+
+        // The held threshold itself, or one a library derived from it while reading it in its
+        // import (`t * 2`, `t // 2`). A threshold a notebook or library chose (`100_000`, to
+        // all but stop full collections) is none of these: the held value is prime.
+        std::optional<scaling> scaled_from_held(long threshold)
+        {
+            for (long factor = 1; factor <= 64; ++factor)
+            {
+                if (threshold == held * factor)
+                {
+                    return scaling{factor, 1};
+                }
+                if (threshold == held / factor)
+                {
+                    return scaling{1, factor};
+                }
+            }
+            return std::nullopt;
         }
 
         // What the library meant: the notebook's threshold, scaled as it scaled the held one.
         long as_the_notebooks(long threshold, long notebooks)
         {
-            return derived_from_held(threshold) ? std::lround(static_cast<double>(notebooks) * threshold / held) : threshold;
+            auto scaled = scaled_from_held(threshold);
+            return scaled ? notebooks * scaled->multiplied_by / scaled->divided_by : threshold;
         }
 
         // Each held threshold goes back to the notebook's; one the imported code set itself
@@ -108,7 +126,7 @@ namespace xlazy
         void give_back_held_thresholds(py::handle gc)
         {
             auto now = thresholds(gc);
-            if (!notebooks_thresholds || !now || (!derived_from_held((*now)[1]) && !derived_from_held((*now)[2])))
+            if (!notebooks_thresholds || !now || (!scaled_from_held((*now)[1]) && !scaled_from_held((*now)[2])))
             {
                 return;
             }

@@ -219,6 +219,15 @@ TEST_F(full_collections_test, a_module_scaling_the_thresholds_it_reads_scales_th
     EXPECT_EQ(value("gc.get_threshold()"), "(1400, 20, 20)");
 }
 
+TEST_F(full_collections_test, a_notebooks_own_high_thresholds_stay)
+{
+    write_module("plain.py", "value = 1\n");
+    run_cell("import plain\ngc.set_threshold(700, 20000, 100000)");
+    ASSERT_EQ(run_cell("plain.value"), "") << last_error_message;
+    EXPECT_EQ(value("gc.get_threshold()"), "(700, 20000, 100000)");
+    run_cell("gc.set_threshold(700, 10, 10)");
+}
+
 TEST_F(full_collections_test, thresholds_a_module_read_during_its_import_and_sets_later_are_the_notebooks_after_the_cell)
 {
     write_module("keeper.py", "import gc\nnormal = gc.get_threshold()\ndef restore():\n    gc.set_threshold(*normal)\n");
