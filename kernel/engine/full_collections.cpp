@@ -125,8 +125,12 @@ namespace xlazy
         // stays theirs.
         void give_back_held_thresholds(py::handle gc)
         {
+            if (!notebooks_thresholds)
+            {
+                return; // nothing was ever held
+            }
             auto now = thresholds(gc);
-            if (!notebooks_thresholds || !now || (!scaled_from_held((*now)[1]) && !scaled_from_held((*now)[2])))
+            if (!now || (!scaled_from_held((*now)[1]) && !scaled_from_held((*now)[2])))
             {
                 return;
             }
