@@ -13,7 +13,7 @@ namespace xlazy
     struct launch_options
     {
         std::string connection_file;
-        lazy_mode mode = lazy_mode::cell;
+        lazy_mode mode = lazy_mode::all;
         std::vector<std::string> exclusions; // modules always imported eagerly, from XLAZY_EXCLUDE
     };
 

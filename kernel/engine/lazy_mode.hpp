@@ -12,7 +12,7 @@ namespace xlazy
     {
         off,  // every import runs when its statement runs, as in any eager kernel
         cell, // top-level imports of a cell are deferred until a cell needs them
-        all   // reserved for deferring imports inside imported modules too
+        all   // also a library's top-level imports of other packages, until something reads them
     };
 
     std::optional<lazy_mode> parse_lazy_mode(std::string_view text);

@@ -31,9 +31,10 @@ def kernel_argv(specs, name):
                  + (" or pass --xlazy PROGRAM" if name == "xlazy" else ""))
 
 
-# Each xlazy variant: its name and the options it adds to the kernel's argv.
+# Each xlazy variant: its name and the options it adds to the kernel's argv
+# ("xlazy" runs the default mode, all).
 XLAZY_MODES = {"xlazy": [], "xlazy-off": ["--lazy-mode=off"],
-               "xlazy-all": ["--lazy-mode=all"]}
+               "xlazy-cell": ["--lazy-mode=cell"]}
 VARIANT_NAMES = [*XLAZY_MODES, "ipykernel"]
 
 

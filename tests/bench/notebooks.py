@@ -2,8 +2,8 @@
 """Benchmark whole notebooks: how soon the first useful result appears, how
 long the notebook takes and how much memory the kernel needs.
 
-Compares xlazy (default cell mode), xlazy --lazy-mode=off, xlazy
---lazy-mode=all and ipykernel in one alternated run, so that machine noise
+Compares xlazy (default all mode), xlazy --lazy-mode=off, xlazy
+--lazy-mode=cell and ipykernel in one alternated run, so that machine noise
 spreads evenly over the variants, and shows the floor: "bare",
 /usr/bin/python3 running the same cells as a script (--variants picks some).
 
@@ -127,16 +127,15 @@ TARGETS = [
     Target("one-plus-one", "peak_rss_mib", 0.6, "ipykernel",
            "one-plus-one", issue="#8"),
     Target("sklearn-fit", "total_ms", 0.60, "ipykernel", "sklearn-fit",
-           variant="xlazy-all", issue="#9"),
+           issue="#9"),
     Target("realistic", "total_ms", 0.75, "ipykernel", "realistic",
-           variant="xlazy-all", issue="#9"),
+           issue="#9"),
 ]
 
 
 def all_mode_targets(scenario_names):
     """#9: deferring inside libraries must not make any notebook slower."""
-    return [Target(name, "total_ms", 1.02, "xlazy", name, variant="xlazy-all",
-                   issue="#9")
+    return [Target(name, "total_ms", 1.02, "xlazy-cell", name, issue="#9")
             for name in scenario_names]
 
 

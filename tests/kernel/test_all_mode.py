@@ -36,7 +36,7 @@ def all_mode_kernel(tmp_path):
 
 @pytest.fixture
 def cell_mode_kernel(tmp_path):
-    running = kernel_with_probes(tmp_path, PROBES)
+    running = kernel_with_probes(tmp_path, PROBES, ["--lazy-mode=cell"])
     yield running
     running.shutdown()
 

@@ -72,7 +72,7 @@ def test_status_after_use_shows_who_resolved_it_and_the_cost(lazy):
 
 def test_status_json_can_be_assigned(lazy):
     lazy.execute("import probe_plain")
-    assert lazy.value("data = %lazy status --json\ndata['mode'], [i['name'] for i in data['imports']]") == "('cell', ['probe_plain'])"
+    assert lazy.value("data = %lazy status --json\ndata['mode'], [i['name'] for i in data['imports']]") == "('all', ['probe_plain'])"
 
 
 def test_resolve_by_name_and_all(lazy):
@@ -90,7 +90,7 @@ def test_resolving_a_name_that_is_not_pending_says_so(lazy):
 
 
 def test_mode_shows_and_changes_the_mode(lazy):
-    assert lazy.execute("%lazy mode").stdout == "lazy mode: cell\n"
+    assert lazy.execute("%lazy mode").stdout == "lazy mode: all\n"
     assert lazy.execute("%lazy mode off").stdout == "lazy mode: off\n"
     lazy.execute("import probe_plain")
     assert lazy.value("type(probe_plain).__name__") == "'module'"
