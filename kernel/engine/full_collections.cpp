@@ -1,7 +1,9 @@
 #include "full_collections.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
+#include <limits>
 #include <optional>
 
 #include "pybind11/pybind11.h"
@@ -33,6 +35,10 @@ namespace xlazy
 
         int holders = 0;
         bool holding = false; // false again once the budget is spent
+        // Set while the hold's first collection runs, and whether it ran: asked from inside a
+        // collection (a gc callback, a finalizer), gc.collect does nothing.
+        bool awaiting_first_collection = false;
+        bool first_collection_ran = false;
         // The notebook's own thresholds, from the last hold's start: a library that read the
         // held ones during its import and sets them again later gets these back.
         std::optional<older_thresholds> notebooks_thresholds;
@@ -41,14 +47,14 @@ namespace xlazy
 
         // Fetched without builtins.__import__: a wrapper there (a profiler's, a tracer's)
         // must not run, or take an interrupt, inside the collector's bookkeeping.
-        py::module_ gc_module()
+        py::module_ module_past_import_hooks(const char* name)
         {
-            PyObject* gc = PyImport_ImportModuleLevel("gc", nullptr, nullptr, nullptr, 0);
-            if (gc == nullptr)
+            PyObject* module = PyImport_ImportModuleLevel(name, nullptr, nullptr, nullptr, 0);
+            if (module == nullptr)
             {
                 throw py::error_already_set();
             }
-            return py::reinterpret_steal<py::module_>(gc);
+            return py::reinterpret_steal<py::module_>(module);
         }
 
         std::optional<std::array<long, 3>> thresholds(py::handle gc)
@@ -71,7 +77,7 @@ namespace xlazy
             py::error_scope pending_error; // an import unwinding with its exception
             try
             {
-                change(gc_module());
+                change(module_past_import_hooks("gc"));
             }
             catch (py::error_already_set& error)
             {
@@ -97,28 +103,35 @@ namespace xlazy
 
         // The held threshold itself, or one a library derived from it while reading it in its
         // import (`t * 2`, `t // 2`). A threshold a notebook or library chose (`100_000`, to
-        // all but stop full collections) is none of these: the held value is prime.
+        // all but stop full collections) is none of these: the held value is prime, and
+        // divided by more than 64 it would reach values people choose (999983 // 999 == 1000).
         std::optional<scaling> scaled_from_held(long threshold)
         {
-            for (long factor = 1; factor <= 64; ++factor)
+            if (threshold >= held && threshold % held == 0)
             {
-                if (threshold == held * factor)
+                return scaling{threshold / held, 1};
+            }
+            for (long divisor = 2; divisor <= 64; ++divisor)
+            {
+                if (threshold == held / divisor)
                 {
-                    return scaling{factor, 1};
-                }
-                if (threshold == held / factor)
-                {
-                    return scaling{1, factor};
+                    return scaling{1, divisor};
                 }
             }
             return std::nullopt;
         }
 
-        // What the library meant: the notebook's threshold, scaled as it scaled the held one.
+        // What the library meant: the notebook's threshold, scaled as it scaled the held one
+        // (within the C int gc takes).
         long as_the_notebooks(long threshold, long notebooks)
         {
             auto scaled = scaled_from_held(threshold);
-            return scaled ? notebooks * scaled->multiplied_by / scaled->divided_by : threshold;
+            if (!scaled)
+            {
+                return threshold;
+            }
+            const long long meant = static_cast<long long>(notebooks) * scaled->multiplied_by / scaled->divided_by;
+            return static_cast<long>(std::min<long long>(meant, std::numeric_limits<int>::max()));
         }
 
         // Each held threshold goes back to the notebook's; one the imported code set itself
@@ -156,86 +169,97 @@ namespace xlazy
             }
         }
 
-        void stop_holding(py::handle gc)
-        {
-            give_back_held_thresholds(gc);
-            holding = false;
-        }
-
         // gc.callbacks entry: (phase, info) around every collection.
-        void count_youngest_collection(py::handle phase, py::handle info)
+        void watch_collection(py::handle phase, py::handle info)
         {
-            if (!holding || !PyUnicode_Check(phase.ptr()) || PyUnicode_CompareWithASCIIString(phase.ptr(), "stop") != 0 ||
+            if (!PyUnicode_Check(phase.ptr()) || PyUnicode_CompareWithASCIIString(phase.ptr(), "stop") != 0 ||
                 !PyDict_Check(info.ptr()))
             {
                 return;
             }
-            PyObject* generation = PyDict_GetItemString(info.ptr(), "generation"); // borrowed
-            if (generation != nullptr && PyLong_Check(generation) && PyLong_AsLong(generation) == 0 &&
-                ++youngest_collections_seen >= youngest_collections_allowed)
+            PyObject* item = PyDict_GetItemString(info.ptr(), "generation"); // borrowed
+            const long generation = item != nullptr && PyLong_Check(item) ? PyLong_AsLong(item) : -1;
+            if (awaiting_first_collection && generation == 1)
             {
-                without_failing("xlazy: restoring the collector's thresholds", stop_holding);
+                first_collection_ran = true;
+            }
+            else if (holding && generation == 0 && ++youngest_collections_seen >= youngest_collections_allowed)
+            {
+                holding = false;
+                without_failing("xlazy: restoring the collector's thresholds", give_back_held_thresholds);
             }
         }
 
-        // By identity: comparing with == would run the __eq__ of whatever else is listed.
+        // By identity: comparing with == would run the __eq__ of whatever else is listed. Every
+        // copy: a library that saved gc.callbacks during its import may have put one back.
         void stop_watching(py::handle gc)
         {
+            if (budget_watch == nullptr)
+            {
+                return;
+            }
             py::list callbacks = gc.attr("callbacks");
             for (std::size_t index = callbacks.size(); index-- > 0;)
             {
-                if (callbacks[index].ptr() == budget_watch->ptr())
+                if (callbacks[index].ptr() == budget_watch->ptr() &&
+                    PySequence_DelItem(callbacks.ptr(), static_cast<Py_ssize_t>(index)) != 0)
                 {
-                    if (PySequence_DelItem(callbacks.ptr(), static_cast<Py_ssize_t>(index)) != 0)
-                    {
-                        throw py::error_already_set();
-                    }
-                    return;
+                    throw py::error_already_set();
                 }
             }
         }
 
         // The notebook's young garbage is collected first, so that only what the import
-        // makes can be moved past the young collections when it ends.
+        // makes can be moved past the young collections when it ends. With the collector off
+        // (gc.disable(), a first threshold of 0) nothing is collected automatically: nothing is
+        // held, and the notebook's young garbage stays where its own gc.collect(1) finds it.
+        // Inside a collection none can start until it ends, and that collection's young
+        // objects must not be moved past it: nothing is held either.
         void start_holding(py::handle gc)
         {
             if (budget_watch == nullptr)
             {
-                budget_watch = new py::object(py::cpp_function(&count_youngest_collection));
+                budget_watch = new py::object(py::cpp_function(&watch_collection));
             }
             give_back_held_thresholds(gc);
-            auto now = thresholds(gc);
-            if (!now)
+            auto before = thresholds(gc);
+            if (!before || (*before)[0] == 0 || !gc.attr("isenabled")().cast<bool>())
             {
                 return;
             }
-            if (gc.attr("isenabled")().cast<bool>())
+            py::list(gc.attr("callbacks")).append(*budget_watch);
+            first_collection_ran = false;
+            awaiting_first_collection = true;
+            gc.attr("collect")(1);
+            awaiting_first_collection = false;
+            // Read after the collection: its finalizers and callbacks may have set them.
+            auto now = thresholds(gc);
+            if (!first_collection_ran || !now)
             {
-                gc.attr("collect")(1);
+                stop_watching(gc);
+                return;
             }
             notebooks_thresholds = older_thresholds{(*now)[1], (*now)[2]};
             youngest_collections_seen = 0;
-            py::list(gc.attr("callbacks")).append(*budget_watch);
             gc.attr("set_threshold")((*now)[0], held, held);
             holding = true;
         }
 
         // An import that failed leaves its half-made modules as garbage, and one that spent
-        // the budget has been collected as usual since: neither moves anything.
+        // the budget has been collected as usual since: neither moves anything. Each step
+        // stands alone, so that one failing leaves the others done.
         void end_hold(bool import_finished)
         {
-            without_failing("xlazy: restoring the collector's thresholds", [import_finished](py::handle gc)
+            const bool moving = import_finished && holding;
+            holding = false;
+            awaiting_first_collection = false;
+            if (moving)
             {
-                if (import_finished && holding)
-                {
-                    move_young_objects_to_the_oldest_generation(gc);
-                }
-                stop_holding(gc);
-                if (budget_watch != nullptr)
-                {
-                    stop_watching(gc);
-                }
-            });
+                without_failing("xlazy: moving an import's objects to the oldest generation",
+                                move_young_objects_to_the_oldest_generation);
+            }
+            without_failing("xlazy: restoring the collector's thresholds", give_back_held_thresholds);
+            without_failing("xlazy: removing xlazy's collection watch", stop_watching);
         }
 
         // A process forked while an import holds the thresholds (multiprocessing's workers
@@ -259,14 +283,14 @@ namespace xlazy
             }
             without_failing("xlazy: watching for forks", [](py::handle)
             {
-                py::module_::import("os").attr("register_at_fork")(
+                module_past_import_hooks("os").attr("register_at_fork")(
                     py::arg("after_in_child") = py::cpp_function(&give_back_in_forked_child));
+                registered_in = PyInterpreterState_Get();
             });
-            registered_in = PyInterpreterState_Get();
         }
     }
 
-    full_collections_postponed::full_collections_postponed()
+    full_collections_postponed::full_collections_postponed() : m_exceptions_unwinding_at_start(std::uncaught_exceptions())
     {
         if (holders++ > 0)
         {
@@ -282,7 +306,7 @@ namespace xlazy
         {
             return;
         }
-        end_hold(std::uncaught_exceptions() == 0);
+        end_hold(std::uncaught_exceptions() <= m_exceptions_unwinding_at_start);
     }
 
     void give_back_thresholds_left_held()

@@ -26,6 +26,10 @@ namespace xlazy
         ~full_collections_postponed();
         full_collections_postponed(const full_collections_postponed&) = delete;
         full_collections_postponed& operator=(const full_collections_postponed&) = delete;
+
+    private:
+        // More when it ends means the import is unwinding with an exception: it failed.
+        int m_exceptions_unwinding_at_start;
     };
 
     // A library that read the held thresholds during its import and sets them again later

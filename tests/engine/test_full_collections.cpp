@@ -254,6 +254,73 @@ TEST_F(full_collections_test, a_cycle_the_notebook_dropped_before_an_import_is_n
     EXPECT_EQ(value("gone"), "True");
 }
 
+TEST_F(full_collections_test, a_module_multiplying_the_thresholds_it_reads_by_a_hundred_multiplies_the_notebooks)
+{
+    write_module("scaler.py", "import gc\nt0, t1, t2 = gc.get_threshold()\ngc.set_threshold(t0, t1 * 100, t2 * 100)\n");
+    run_cell("import scaler");
+    ASSERT_EQ(run_cell("scaler.gc"), "") << last_error_message;
+    EXPECT_EQ(value("gc.get_threshold()"), "(700, 1000, 1000)");
+}
+
+// With the collector off nothing is collected automatically, so there is nothing to hold, and
+// the notebook's own young collections must still find its young garbage after the import.
+TEST_F(full_collections_test, with_the_collector_disabled_an_import_holds_and_moves_nothing)
+{
+    write_recording_module("recorder.py");
+    run_cell("import recorder\n"
+             "import weakref\n"
+             "class Cycle:\n"
+             "    pass\n"
+             "gc.disable()\n"
+             "dropped = Cycle()\n"
+             "dropped.me = dropped\n"
+             "freed = weakref.ref(dropped)\n"
+             "del dropped");
+    ASSERT_EQ(run_cell("seen = recorder.seen"), "") << last_error_message;
+    run_cell("gc.collect(1)\ngone = freed() is None\ngc.enable()");
+    EXPECT_EQ(value("seen"), "(700, 10, 10)");
+    EXPECT_EQ(value("gone"), "True");
+}
+
+TEST_F(full_collections_test, with_a_first_threshold_of_zero_an_import_holds_nothing)
+{
+    write_recording_module("recorder.py");
+    run_cell("import recorder\ngc.set_threshold(0)");
+    ASSERT_EQ(run_cell("seen = recorder.seen"), "") << last_error_message;
+    run_cell("gc.set_threshold(700, 10, 10)");
+    EXPECT_EQ(value("seen"), "(0, 10, 10)");
+}
+
+// A gc callback (or a finalizer the collector runs) that first uses a pending module imports
+// it inside a collection, whose young objects must not be moved past it. (A cell naming the
+// callback would import the module before it runs: the callback is removed in a later cell.)
+TEST_F(full_collections_test, an_import_inside_a_collection_leaves_that_collections_garbage_to_it)
+{
+    write_module("plain.py", "value = 1\n");
+    run_cell("import plain\n"
+             "import weakref\n"
+             "class Cycle:\n"
+             "    pass\n"
+             "used = []\n"
+             "armed = []\n"
+             "def first_use(phase, info):\n"
+             "    if phase == 'start' and armed and not used:\n"
+             "        used.append(plain.value)\n"
+             "gc.callbacks.append(first_use)");
+    ASSERT_EQ(run_cell("dropped = Cycle()\n"
+                       "dropped.me = dropped\n"
+                       "freed = weakref.ref(dropped)\n"
+                       "del dropped\n"
+                       "armed.append(True)\n"
+                       "gc.collect(0)\n"
+                       "gone = freed() is None"),
+              "")
+        << last_error_message;
+    run_cell("gc.callbacks.remove(first_use)");
+    EXPECT_EQ(value("used"), "[1]");
+    EXPECT_EQ(value("gone"), "True");
+}
+
 TEST_F(full_collections_test, a_failing_deferred_import_restores_the_threshold)
 {
     write_module("broken.py", "raise ValueError('broken on purpose')\n");
