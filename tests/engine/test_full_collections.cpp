@@ -29,6 +29,19 @@ namespace
             write_module(path, "import gc\nran(__name__)\nseen = gc.get_threshold()\nvalue = 1\n" + rest);
         }
 
+        // The notebook's thresholds after a deferred import of a module that imports gc and
+        // then runs `source` (or why its import failed).
+        std::string thresholds_after_importing(const std::string& module, const std::string& source)
+        {
+            write_module(module + ".py", "import gc\n" + source);
+            run_cell("import " + module);
+            if (!run_cell(module + ".gc").empty())
+            {
+                return "import failed: " + last_error_message;
+            }
+            return value("gc.get_threshold()");
+        }
+
         py::tuple saved;
     };
 }
@@ -197,26 +210,17 @@ TEST_F(full_collections_test, a_collection_callback_the_module_adds_stays)
 
 TEST_F(full_collections_test, a_threshold_the_module_sets_itself_stays)
 {
-    write_module("tuner.py", "import gc\ngc.set_threshold(5000, 20, 50)\n");
-    run_cell("import tuner");
-    ASSERT_EQ(run_cell("tuner.gc"), "") << last_error_message;
-    EXPECT_EQ(value("gc.get_threshold()"), "(5000, 20, 50)");
+    EXPECT_EQ(thresholds_after_importing("tuner", "gc.set_threshold(5000, 20, 50)\n"), "(5000, 20, 50)");
 }
 
 TEST_F(full_collections_test, a_threshold_the_module_sets_keeps_and_the_others_come_back)
 {
-    write_module("tuner.py", "import gc\nt0, t1, _ = gc.get_threshold()\ngc.set_threshold(t0, t1, 50)\n");
-    run_cell("import tuner");
-    ASSERT_EQ(run_cell("tuner.gc"), "") << last_error_message;
-    EXPECT_EQ(value("gc.get_threshold()"), "(700, 10, 50)");
+    EXPECT_EQ(thresholds_after_importing("tuner", "t0, t1, _ = gc.get_threshold()\ngc.set_threshold(t0, t1, 50)\n"), "(700, 10, 50)");
 }
 
 TEST_F(full_collections_test, a_module_scaling_the_thresholds_it_reads_scales_the_notebooks)
 {
-    write_module("scaler.py", "import gc\ngc.set_threshold(*(t * 2 for t in gc.get_threshold()))\n");
-    run_cell("import scaler");
-    ASSERT_EQ(run_cell("scaler.gc"), "") << last_error_message;
-    EXPECT_EQ(value("gc.get_threshold()"), "(1400, 20, 20)");
+    EXPECT_EQ(thresholds_after_importing("scaler", "gc.set_threshold(*(t * 2 for t in gc.get_threshold()))\n"), "(1400, 20, 20)");
 }
 
 TEST_F(full_collections_test, a_notebooks_own_high_thresholds_stay)
@@ -256,10 +260,7 @@ TEST_F(full_collections_test, a_cycle_the_notebook_dropped_before_an_import_is_n
 
 TEST_F(full_collections_test, a_module_multiplying_the_thresholds_it_reads_by_a_hundred_multiplies_the_notebooks)
 {
-    write_module("scaler.py", "import gc\nt0, t1, t2 = gc.get_threshold()\ngc.set_threshold(t0, t1 * 100, t2 * 100)\n");
-    run_cell("import scaler");
-    ASSERT_EQ(run_cell("scaler.gc"), "") << last_error_message;
-    EXPECT_EQ(value("gc.get_threshold()"), "(700, 1000, 1000)");
+    EXPECT_EQ(thresholds_after_importing("scaler", "t0, t1, t2 = gc.get_threshold()\ngc.set_threshold(t0, t1 * 100, t2 * 100)\n"), "(700, 1000, 1000)");
 }
 
 // With the collector off nothing is collected automatically, so there is nothing to hold, and

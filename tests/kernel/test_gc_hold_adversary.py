@@ -67,6 +67,12 @@ CHURN = ("for _ in range(300_000):\n"
          "print('churned')")
 
 
+def assert_thresholds_after_its_import_as_eagerly(kernels, tmp_path, module, source, shown="gc.get_threshold()"):
+    """A library whose top level runs `source`, imported and used in cells of their own, then `shown`."""
+    assert_same_in_all_and_off_mode(kernels, tmp_path, {f"{module}.py": source + "V = 1\n"},
+                                    [f"import {module}", f"{module}.V", f"import gc\n{shown}"])
+
+
 # --- thresholds a library sets from the ones it reads ----------------------------------------
 
 
@@ -74,25 +80,21 @@ def test_a_library_that_sets_only_its_oldest_threshold_gets_the_middle_one_back(
     # A service's settings module: `t0, t1, _ = gc.get_threshold(); gc.set_threshold(t0, t1, N)`.
     # Read during the hold, t1 is the held value; given back only with both thresholds, the
     # middle generation (and with it the oldest) would never be collected again.
-    assert_same_in_all_and_off_mode(kernels, tmp_path, {
-        "gcoldest.py": "import gc\nt0, t1, _ = gc.get_threshold()\ngc.set_threshold(t0, t1, 100)\nV = 1\n",
-    }, ["import gcoldest", "gcoldest.V", "import gc\ngc.get_threshold()"])
+    assert_thresholds_after_its_import_as_eagerly(
+        kernels, tmp_path, "gcoldest", "import gc\nt0, t1, _ = gc.get_threshold()\ngc.set_threshold(t0, t1, 100)\n")
 
 
 def test_a_library_that_sets_two_thresholds_gets_the_oldest_one_back(kernels, tmp_path):
     # gc.set_threshold(threshold0, threshold1) leaves the third as it is: the held value, to be
     # given back although the middle one is the library's. Nothing is read.
-    assert_same_in_all_and_off_mode(kernels, tmp_path, {
-        "gctwo.py": "import gc\ngc.set_threshold(2000, 20)\nV = 1\n",
-    }, ["import gctwo", "gctwo.V", "import gc\ngc.get_threshold()"])
+    assert_thresholds_after_its_import_as_eagerly(kernels, tmp_path, "gctwo", "import gc\ngc.set_threshold(2000, 20)\n")
 
 
 def test_a_library_that_scales_the_thresholds_it_reads_imports_as_it_does_eagerly(kernels, tmp_path):
     # A held value of 2**30 doubled does not fit the C int gc.set_threshold takes (OverflowError,
     # only under deferral); doubled, the held value must come back as the notebook's doubled.
-    assert_same_in_all_and_off_mode(kernels, tmp_path, {
-        "gcscaled.py": "import gc\ngc.set_threshold(*(t * 2 for t in gc.get_threshold()))\nV = 1\n",
-    }, ["import gcscaled", "gcscaled.V", "import gc\ngc.get_threshold()"])
+    assert_thresholds_after_its_import_as_eagerly(
+        kernels, tmp_path, "gcscaled", "import gc\ngc.set_threshold(*(t * 2 for t in gc.get_threshold()))\n")
 
 
 def test_a_library_that_remembers_the_thresholds_at_import_gives_back_the_notebooks(kernels, tmp_path):
@@ -106,16 +108,13 @@ def test_a_library_that_remembers_the_thresholds_at_import_gives_back_the_notebo
 
 
 def test_a_library_that_sets_all_three_thresholds_keeps_them(kernels, tmp_path):
-    assert_same_in_all_and_off_mode(kernels, tmp_path, {
-        "gcallthree.py": "import gc\ngc.set_threshold(5000, 20, 30)\nV = 1\n",
-    }, ["import gcallthree", "gcallthree.V", "import gc\ngc.get_threshold()"])
+    assert_thresholds_after_its_import_as_eagerly(kernels, tmp_path, "gcallthree", "import gc\ngc.set_threshold(5000, 20, 30)\n")
 
 
 def test_a_library_that_sets_its_youngest_threshold_keeps_it_and_gets_the_others_back(kernels, tmp_path):
     # gc.set_threshold(0) turns automatic collection off, as some libraries do while they load.
-    assert_same_in_all_and_off_mode(kernels, tmp_path, {
-        "gcyoungest.py": "import gc\ngc.set_threshold(0)\nV = 1\n",
-    }, ["import gcyoungest", "gcyoungest.V", "import gc\ngc.get_threshold(), gc.isenabled()"])
+    assert_thresholds_after_its_import_as_eagerly(kernels, tmp_path, "gcyoungest", "import gc\ngc.set_threshold(0)\n",
+                                                  shown="gc.get_threshold(), gc.isenabled()")
 
 
 # --- the hold ends whatever ends the import -------------------------------------------------
