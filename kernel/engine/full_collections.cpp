@@ -311,7 +311,7 @@ namespace xlazy
 
     void give_back_thresholds_left_held()
     {
-        if (holders == 0)
+        if (holders == 0 && notebooks_thresholds)
         {
             without_failing("xlazy: restoring the collector's thresholds", give_back_held_thresholds);
         }
